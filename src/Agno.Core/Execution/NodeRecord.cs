@@ -1,0 +1,61 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+
+namespace Agno.Core
+{
+    /// <summary>What happened to one node of a run: status, timing, keys changed, conflicts, error, and its children.</summary>
+    public sealed class NodeRecord
+    {
+        private readonly List<NodeRecord> _children = new List<NodeRecord>();
+        private Stopwatch? _clock;
+
+        internal NodeRecord(string name, NodeKind kind, NodeRecord? parent)
+        {
+            Name = name;
+            Kind = kind;
+            Parent = parent;
+        }
+
+        public string Name { get; }
+        public NodeKind Kind { get; }
+        public NodeRecord? Parent { get; }
+        public NodeStatus Status { get; internal set; } = NodeStatus.Pending;
+        public DateTimeOffset? StartedAt { get; private set; }
+        public TimeSpan Duration { get; private set; }
+        public IReadOnlyList<string> KeysChanged { get; internal set; } = Array.Empty<string>();
+        public IReadOnlyList<MergeConflict> Conflicts { get; internal set; } = Array.Empty<MergeConflict>();
+        public Exception? Error { get; internal set; }
+        public IReadOnlyList<NodeRecord> Children => _children;
+
+        /// <summary>Names from the run's root down to this node, joined with '/'.</summary>
+        public string Path => Parent == null ? Name : Parent.Path + "/" + Name;
+
+        internal NodeRecord AddChild(string name, NodeKind kind)
+        {
+            var child = new NodeRecord(name, kind, this);
+            _children.Add(child);
+            return child;
+        }
+
+        internal void Start()
+        {
+            StartedAt = DateTimeOffset.Now;
+            _clock = Stopwatch.StartNew();
+            Status = NodeStatus.Running;
+        }
+
+        internal void Finish(NodeStatus status, Exception? error = null)
+        {
+            Duration = _clock?.Elapsed ?? TimeSpan.Zero;
+            Status = status;
+            Error = error;
+        }
+
+        /// <summary>This record and all below it, depth first.</summary>
+        public IEnumerable<NodeRecord> Descendants() => new[] { this }.Concat(_children.SelectMany(c => c.Descendants()));
+
+        public override string ToString() => $"{Kind} '{Name}': {Status}";
+    }
+}

@@ -1,0 +1,28 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Agno.Core
+{
+    /// <summary>A parallel node's branches failed (ErrorPolicy Stop): the others were cancelled and nothing was merged.</summary>
+    public sealed class ParallelFailedException : AgnoException
+    {
+        public ParallelFailedException(string nodeName, IReadOnlyList<BranchFailure> failures)
+            : base($"Parallel '{nodeName}' failed: {failures.Count} branch(es) failed: " +
+                   string.Join("; ", failures.Select(f => $"'{f.Branch}': {f.Error.Message}")) +
+                   ". The other branches were cancelled and nothing was merged.",
+                   failures.Count > 0 ? failures[0].Error : null)
+        {
+            NodeName = nodeName;
+            Failures = failures;
+        }
+
+        public string NodeName { get; }
+
+        /// <summary>Every failed branch, in branch order, each with its own error.</summary>
+        public IReadOnlyList<BranchFailure> Failures { get; }
+
+        public IEnumerable<Exception> InnerExceptions => Failures.Select(f => f.Error);
+        public override string ErrorId => "AgnoParallelFailed";
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Agno.Core
+{
+    /// <summary>One run of a workflow or parallel node on a session: its outcome and a record per node.</summary>
+    public sealed class RunRecord
+    {
+        internal RunRecord(NodeRecord root, string sessionId)
+        {
+            Root = root;
+            SessionId = sessionId;
+        }
+
+        public Guid RunId { get; } = Guid.NewGuid();
+        public string SessionId { get; }
+        public string Name => Root.Name;
+        public NodeStatus Status => Root.Status;
+        public DateTimeOffset? StartedAt => Root.StartedAt;
+        public TimeSpan Duration => Root.Duration;
+        public Exception? Error => Root.Error;
+        public NodeRecord Root { get; }
+
+        /// <summary>Every node below the root, depth first: steps, parallel nodes and their branches.</summary>
+        public IReadOnlyList<NodeRecord> Steps => Root.Descendants().Skip(1).ToList();
+
+        /// <summary>Every conflict met by any merge of the run, whatever the strategy.</summary>
+        public IReadOnlyList<MergeConflict> Conflicts => Root.Descendants().SelectMany(n => n.Conflicts).ToList();
+
+        /// <summary>The failures of branches that ErrorPolicy Continue let the run go on past.</summary>
+        public IReadOnlyList<NodeRecord> Failures =>
+            Root.Descendants().Where(n => n.Kind == NodeKind.Step && (n.Status == NodeStatus.Failed || n.Status == NodeStatus.TimedOut)).ToList();
+
+        public override string ToString() => $"Run of '{Name}': {Status} in {Duration.TotalMilliseconds:0} ms";
+    }
+}

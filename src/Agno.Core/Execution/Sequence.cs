@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Agno.Core
+{
+    /// <summary>Runs nodes one after another, each committing before the next starts; stops at the first failure.</summary>
+    internal static class Sequence
+    {
+        public static async Task RunAsync(IReadOnlyList<WorkflowNode> nodes, AgnoSession context, NodeRecord parent,
+            RunEnvironment environment, CancellationToken cancellationToken)
+        {
+            // Every node gets its record up front, so a stopped run shows what never ran (Pending).
+            var records = nodes.Select(n => parent.AddChild(n.Name, n.Kind)).ToList();
+            for (int i = 0; i < nodes.Count; i++)
+            {
+                await nodes[i].RunNodeAsync(context, records[i], environment, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Runs a node and the nodes chained after it; a chain of more than one gets a Sequence record.</summary>
+        public static async Task RunChainAsync(IReadOnlyList<WorkflowNode> chain, AgnoSession own, NodeRecord record,
+            RunEnvironment environment, CancellationToken cancellationToken)
+        {
+            if (chain.Count == 1)
+            {
+                await chain[0].RunNodeAsync(own, record, environment, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            record.Start();
+            environment.Observer?.NodeStarted(record);
+            try
+            {
+                await Sequence.RunAsync(chain, own, record, environment, cancellationToken).ConfigureAwait(false);
+                record.Finish(NodeStatus.Completed);
+            }
+            catch (OperationCanceledException e)
+            {
+                record.Finish(NodeStatus.Cancelled, e);
+                throw;
+            }
+            catch (Exception e)
+            {
+                record.Finish(NodeStatus.Failed, e);
+                throw;
+            }
+            finally
+            {
+                environment.Observer?.NodeFinished(record);
+            }
+        }
+
+        /// <summary>All nodes with their Then-chains spelled out, in order.</summary>
+        public static IReadOnlyList<WorkflowNode> Expand(IEnumerable<WorkflowNode> nodes) => nodes.SelectMany(n => n.Chain()).ToList();
+    }
+}

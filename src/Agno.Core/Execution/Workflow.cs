@@ -1,0 +1,41 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Agno.Core
+{
+    /// <summary>
+    /// A sequence of nodes: each commits its changes before the next starts. A failure stops the
+    /// workflow; the changes of the nodes that completed stay.
+    /// </summary>
+    public sealed class Workflow : WorkflowNode
+    {
+        private readonly List<WorkflowNode> _steps = new List<WorkflowNode>();
+
+        public Workflow(string name) : base(name) { }
+
+        public override NodeKind Kind => NodeKind.Workflow;
+        public IReadOnlyList<WorkflowNode> Steps => _steps;
+
+        /// <summary>Adds a node (and the nodes chained after it with Then) at the end.</summary>
+        public Workflow AddStep(WorkflowNode node)
+        {
+            _steps.Add(node ?? throw new ArgumentNullException(nameof(node), $"A null step cannot be added to workflow '{Name}'."));
+            return this;
+        }
+
+        internal override Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken)
+        {
+            var nodes = Sequence.Expand(_steps);
+            var duplicate = nodes.GroupBy(n => n.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate != null)
+            {
+                throw new InvalidOperationException(
+                    $"Workflow '{Name}' has more than one step named '{duplicate.Key}'; give each step a distinct name so records and resume can tell them apart.");
+            }
+            return Sequence.RunAsync(nodes, context, record, environment, cancellationToken);
+        }
+    }
+}

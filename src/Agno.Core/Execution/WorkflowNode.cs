@@ -1,0 +1,141 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Agno.Core
+{
+    /// <summary>
+    /// Something a workflow runs: a <see cref="Step"/>, a <see cref="ParallelNode"/> or a <see cref="Workflow"/>.
+    /// Every node commits its changes into the state it is given only when it completes.
+    /// </summary>
+    public abstract class WorkflowNode
+    {
+        protected WorkflowNode(string name)
+        {
+            if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A node needs a name that is not empty.", nameof(name));
+            Name = name;
+        }
+
+        public string Name { get; }
+        public abstract NodeKind Kind { get; }
+
+        /// <summary>The node that runs after this one completes (set with <see cref="Then"/>).</summary>
+        public WorkflowNode? Next { get; private set; }
+
+        /// <summary>Runs <paramref name="next"/> after this node; returns <paramref name="next"/>, so that a.Then(b).Then(c) chains.</summary>
+        public WorkflowNode Then(WorkflowNode next)
+        {
+            Next = next ?? throw new ArgumentNullException(nameof(next));
+            Chain(); // refuses a loop now rather than at run time
+            return next;
+        }
+
+        /// <summary>This node and those chained after it with Then, in order.</summary>
+        public System.Collections.Generic.IReadOnlyList<WorkflowNode> Chain()
+        {
+            var chain = new System.Collections.Generic.List<WorkflowNode>();
+            for (var node = this; node != null; node = node.Next)
+            {
+                if (chain.Contains(node))
+                {
+                    Next = null;
+                    throw new InvalidOperationException($"'{node.Name}' is chained after itself (a loop of Then); a chain must end.");
+                }
+                chain.Add(node);
+            }
+            return chain;
+        }
+
+        /// <summary>How long the node may run; past that it is cancelled and fails with <see cref="TimedOutException"/>.</summary>
+        public TimeSpan? Timeout
+        {
+            get => _timeout;
+            set
+            {
+                if (value.HasValue && value.Value <= TimeSpan.Zero)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), value, $"The timeout of '{Name}' must be positive.");
+                }
+                _timeout = value;
+            }
+        }
+        private TimeSpan? _timeout;
+
+        /// <summary>
+        /// Runs this node on <paramref name="session"/> as one run: the session's state is updated in
+        /// place and the run is added to its history. Throws an <see cref="AgnoException"/> (carrying
+        /// the run record) when the run fails, and <see cref="OperationCanceledException"/> when it is stopped.
+        /// </summary>
+        public async Task<RunRecord> ExecuteAsync(AgnoSession session, CancellationToken cancellationToken = default, RunOptions? options = null)
+        {
+            if (session == null) throw new ArgumentNullException(nameof(session));
+            var chain = Chain();
+            var root = new NodeRecord(Name, chain.Count > 1 ? NodeKind.Sequence : Kind, null);
+            var run = new RunRecord(root, session.SessionId);
+            var environment = new RunEnvironment(options?.Observer);
+            using var runTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (options?.Timeout is TimeSpan limit) runTimeout.CancelAfter(limit);
+            try
+            {
+                await Sequence.RunChainAsync(chain, session, root, environment, runTimeout.Token).ConfigureAwait(false);
+                return run;
+            }
+            catch (OperationCanceledException) when (runTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                var timedOut = new TimedOutException(Name, options!.Timeout!.Value, wholeRun: true) { Run = run };
+                root.Finish(NodeStatus.TimedOut, timedOut);
+                throw timedOut;
+            }
+            catch (Exception failure)
+            {
+                if (root.Status == NodeStatus.Running) root.Finish(failure is OperationCanceledException ? NodeStatus.Cancelled : NodeStatus.Failed, failure);
+                if (failure is AgnoException agno) agno.Run ??= run;
+                throw;
+            }
+            finally
+            {
+                session.AddRun(run);
+            }
+        }
+
+        /// <summary>Runs the node with its record, timeout and observer: the one wrapper every node runs in.</summary>
+        internal async Task RunNodeAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            record.Start();
+            environment.Observer?.NodeStarted(record);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            if (Timeout is TimeSpan limit) timeout.CancelAfter(limit);
+            try
+            {
+                await RunCoreAsync(context, record, environment, timeout.Token).ConfigureAwait(false);
+                if (record.Status == NodeStatus.Running) record.Finish(NodeStatus.Completed);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                var timedOut = new TimedOutException(Name, Timeout!.Value);
+                record.Finish(NodeStatus.TimedOut, timedOut);
+                throw timedOut;
+            }
+            catch (OperationCanceledException e)
+            {
+                record.Finish(NodeStatus.Cancelled, e);
+                throw;
+            }
+            catch (Exception e)
+            {
+                record.Finish(e is TimedOutException ? NodeStatus.TimedOut : NodeStatus.Failed, e);
+                throw;
+            }
+            finally
+            {
+                environment.Observer?.NodeFinished(record);
+            }
+        }
+
+        /// <summary>Does the node's work on <paramref name="context"/>, committing into its state on success.</summary>
+        internal abstract Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken);
+
+        public override string ToString() => $"{Kind} '{Name}'";
+    }
+}

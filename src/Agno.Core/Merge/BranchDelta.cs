@@ -1,0 +1,15 @@
+namespace Agno.Core
+{
+    /// <summary>A branch's name and what it changed: one input of a merge.</summary>
+    public sealed class BranchDelta
+    {
+        public BranchDelta(string branch, StateDelta delta)
+        {
+            Branch = branch;
+            Delta = delta;
+        }
+
+        public string Branch { get; }
+        public StateDelta Delta { get; }
+    }
+}

@@ -1,0 +1,22 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace Agno.Core
+{
+    /// <summary>A merge under <see cref="MergeStrategy.Fail"/> found conflicts; nothing was merged.</summary>
+    public sealed class MergeConflictException : AgnoException
+    {
+        public MergeConflictException(string nodeName, IReadOnlyList<MergeConflict> conflicts)
+            : base($"The merge of '{nodeName}' failed (strategy Fail): " +
+                   string.Join("; ", conflicts.Select(c => c.ToString())) +
+                   ". Nothing was merged. Write these keys from one branch only, add a reducer for them, or choose LastWriteWins or FirstWriteWins.")
+        {
+            NodeName = nodeName;
+            Conflicts = conflicts;
+        }
+
+        public string NodeName { get; }
+        public IReadOnlyList<MergeConflict> Conflicts { get; }
+        public override string ErrorId => "AgnoMergeConflict";
+    }
+}

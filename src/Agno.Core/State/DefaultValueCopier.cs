@@ -1,0 +1,196 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Numerics;
+using System.Reflection;
+
+namespace Agno.Core
+{
+    /// <summary>
+    /// Copies .NET values deeply and keeps their types: immutable values (primitives, strings,
+    /// DateTime, Guid, enums...) are shared, arrays, lists and dictionaries are rebuilt as the same
+    /// type (with the same key comparer) around copies of their items. Refuses reference cycles,
+    /// nesting deeper than <see cref="MaxDepth"/>, and reference types it does not know how to copy.
+    /// Subclass it to teach it more types (the PowerShell module does, for PSObject).
+    /// </summary>
+    public class DefaultValueCopier : IValueCopier
+    {
+        /// <summary>The deepest nesting of containers a value may have.</summary>
+        public const int MaxDepth = 100;
+
+        public static DefaultValueCopier Instance { get; } = new DefaultValueCopier();
+
+        private static readonly ConcurrentDictionary<Type, bool> ImmutableTypes = new ConcurrentDictionary<Type, bool>();
+
+        public object? Copy(object? value)
+        {
+            if (value == null || IsImmutable(value)) return value;
+            return CopyNested(value, new CopyScope(MaxDepth));
+        }
+
+        public virtual bool IsImmutable(object? value)
+        {
+            if (value == null) return true;
+            return ImmutableTypes.GetOrAdd(value.GetType(), IsImmutableType);
+        }
+
+        private static bool IsImmutableType(Type t) =>
+            t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(DateTime)
+            || t == typeof(DateTimeOffset) || t == typeof(TimeSpan) || t == typeof(Guid) || t == typeof(Uri)
+            || t == typeof(Version) || t == typeof(BigInteger) || t == typeof(DBNull);
+
+        /// <summary>Copies a value found inside a container that is being copied.</summary>
+        protected object? CopyNested(object? value, CopyScope scope)
+        {
+            if (value == null || IsImmutable(value)) return value;
+            switch (value)
+            {
+                case Array array:
+                    using (scope.Enter(array)) return CopyArray(array, scope);
+                case IDictionary dictionary:
+                    using (scope.Enter(dictionary)) return CopyDictionary(dictionary, scope);
+                case IList list:
+                    using (scope.Enter(list)) return CopyList(list, scope);
+            }
+            if (TryCopyOther(value, scope, out var copy)) return copy;
+            if (value.GetType().IsValueType) return value; // a boxed struct is copied by unboxing
+            throw new ValueRefusedException(null,
+                $"the type [{value.GetType().FullName}] cannot be copied. Store its data as a hashtable, a list or a primitive instead.");
+        }
+
+        /// <summary>Copies a value of a type this class does not know; return false to refuse it.</summary>
+        protected virtual bool TryCopyOther(object value, CopyScope scope, out object? copy)
+        {
+            copy = null;
+            return false;
+        }
+
+        private object CopyArray(Array array, CopyScope scope)
+        {
+            var elementType = array.GetType().GetElementType()!;
+            if (array.Rank != 1)
+            {
+                if (IsImmutableType(elementType)) return array.Clone();
+                throw new ValueRefusedException(null,
+                    $"a {array.Rank}-dimensional array of [{elementType.Name}] cannot be copied. Use an array of arrays.");
+            }
+            if (IsImmutableType(elementType)) return array.Clone();
+            var copy = Array.CreateInstance(elementType, array.Length);
+            for (int i = 0; i < array.Length; i++) copy.SetValue(CopyNested(array.GetValue(i), scope), i);
+            return copy;
+        }
+
+        private object CopyList(IList list, CopyScope scope)
+        {
+            var copy = (IList)CreateLike(list, list.Count);
+            foreach (var item in list) copy.Add(CopyNested(item, scope));
+            return copy;
+        }
+
+        private object CopyDictionary(IDictionary dictionary, CopyScope scope)
+        {
+            IDictionary copy;
+            if (dictionary is Hashtable table)
+            {
+                // Clone keeps the comparer (PowerShell's @{} is case-insensitive); the entries are replaced below.
+                copy = (Hashtable)table.Clone();
+                copy.Clear();
+            }
+            else if (dictionary is OrderedDictionary ordered)
+            {
+                copy = new OrderedDictionary(ordered.Count, OrderedComparer(ordered));
+            }
+            else
+            {
+                copy = (IDictionary)CreateLike(dictionary, dictionary.Count);
+            }
+            foreach (DictionaryEntry entry in dictionary)
+            {
+                copy.Add(CopyNested(entry.Key, scope)!, CopyNested(entry.Value, scope));
+            }
+            return copy;
+        }
+
+        private static readonly FieldInfo? OrderedComparerField =
+            typeof(OrderedDictionary).GetField("_comparer", BindingFlags.Instance | BindingFlags.NonPublic)
+            ?? typeof(OrderedDictionary).GetField("comparer", BindingFlags.Instance | BindingFlags.NonPublic);
+
+        // OrderedDictionary hides its comparer; PowerShell's [ordered] is case-insensitive and must stay so.
+        private static IEqualityComparer? OrderedComparer(OrderedDictionary ordered) =>
+            OrderedComparerField?.GetValue(ordered) as IEqualityComparer;
+
+        /// <summary>A new, empty collection of the same type and comparer as <paramref name="source"/>.</summary>
+        private static object CreateLike(object source, int capacity)
+        {
+            var type = source.GetType();
+            if (type.IsGenericType)
+            {
+                var definition = type.GetGenericTypeDefinition();
+                if (definition == typeof(List<>)) return Activator.CreateInstance(type, capacity)!;
+                if (definition == typeof(Dictionary<,>) || definition == typeof(SortedDictionary<,>) || definition == typeof(SortedList<,>))
+                {
+                    var comparer = type.GetProperty("Comparer")!.GetValue(source);
+                    return Activator.CreateInstance(type, comparer)!;
+                }
+            }
+            var ctor = type.GetConstructor(Type.EmptyTypes);
+            if (ctor == null)
+            {
+                throw new ValueRefusedException(null,
+                    $"the collection type [{type.FullName}] has no parameterless constructor, so it cannot be copied. Store it as an array, a list or a hashtable.");
+            }
+            var created = ctor.Invoke(null);
+            if (created is IList { IsReadOnly: true } || created is IDictionary { IsReadOnly: true })
+            {
+                throw new ValueRefusedException(null, $"the collection type [{type.FullName}] is read-only, so it cannot be copied.");
+            }
+            return created;
+        }
+
+        public bool AreEqual(object? left, object? right) => AreEqual(left, right, 0);
+
+        /// <summary>Structural equality for a value nested <paramref name="depth"/> levels down.</summary>
+        protected bool AreEqual(object? left, object? right, int depth)
+        {
+            if (ReferenceEquals(left, right)) return true;
+            if (left == null || right == null) return false;
+            if (left.GetType() != right.GetType()) return false;
+            if (depth > MaxDepth) return false;
+            switch (left)
+            {
+                case IDictionary a:
+                    var b = (IDictionary)right;
+                    if (a.Count != b.Count) return false;
+                    foreach (DictionaryEntry entry in a)
+                    {
+                        if (!b.Contains(entry.Key) || !AreEqual(entry.Value, b[entry.Key], depth + 1)) return false;
+                    }
+                    return !(left is OrderedDictionary) || SameKeyOrder(a, b);
+                case IList x:
+                    var y = (IList)right;
+                    if (x.Count != y.Count) return false;
+                    for (int i = 0; i < x.Count; i++)
+                    {
+                        if (!AreEqual(x[i], y[i], depth + 1)) return false;
+                    }
+                    return true;
+            }
+            return AreEqualOther(left, right, depth);
+        }
+
+        /// <summary>Equality of two values of the same type this class does not know.</summary>
+        protected virtual bool AreEqualOther(object left, object right, int depth) => left.Equals(right);
+
+        private static bool SameKeyOrder(IDictionary a, IDictionary b)
+        {
+            var keysB = b.Keys.GetEnumerator();
+            foreach (var key in a.Keys)
+            {
+                if (!keysB.MoveNext() || !Equals(key, keysB.Current)) return false;
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using System.Collections.Generic;
+
+namespace Agno.Core
+{
+    /// <summary>A read of a key the state does not hold.</summary>
+    public sealed class StateKeyNotFoundException : KeyNotFoundException
+    {
+        public StateKeyNotFoundException(string key)
+            : base($"The session state has no key '{key}'. Use TryGet, or check Keys, to read a key that may be missing.")
+        {
+            Key = key;
+        }
+
+        public string Key { get; }
+        public string ErrorId => "AgnoStateKeyNotFound";
+    }
+}
