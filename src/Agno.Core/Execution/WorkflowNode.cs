@@ -19,6 +19,9 @@ namespace Agno.Core
         public string Name { get; }
         public abstract NodeKind Kind { get; }
 
+        /// <summary>What the node does, in a line or a script, for display.</summary>
+        public string? Description { get; set; }
+
         /// <summary>The node that runs after this one completes (set with <see cref="Then"/>).</summary>
         public WorkflowNode? Next { get; private set; }
 

@@ -1,0 +1,48 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using Agno.Core;
+
+namespace Agno.PowerShell
+{
+    /// <summary>The one place engine failures become ErrorRecords with stable ids, categories and targets.</summary>
+    internal static class AgnoErrors
+    {
+        public static ErrorRecord Record(Exception exception, string errorId, ErrorCategory category, object? target) =>
+            new ErrorRecord(exception, errorId, category, target);
+
+        public static ErrorRecord FromException(Exception exception)
+        {
+            switch (exception)
+            {
+                case ValueRefusedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidArgument, e.Key);
+                case StateKeyNotFoundException e: return Record(e, e.ErrorId, ErrorCategory.ObjectNotFound, e.Key);
+                case StepFailedException e: return Record(e, e.ErrorId, InnerCategory(e.InnerException), e.StepName);
+                case ParallelFailedException e: return Record(e, e.ErrorId, ErrorCategory.OperationStopped, e.NodeName);
+                case MergeConflictException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.NodeName);
+                case ReducerFailedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.Key);
+                case TimedOutException e: return Record(e, e.ErrorId, ErrorCategory.OperationTimeout, e.NodeName);
+                case ArgumentException e: return Record(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, e.ParamName);
+                case OperationCanceledException e: return Record(e, "AgnoStopped", ErrorCategory.OperationStopped, null);
+                case RuntimeException e when e.ErrorRecord != null: return new ErrorRecord(e.ErrorRecord, e);
+                default: return Record(exception, "AgnoFailed", ErrorCategory.NotSpecified, null);
+            }
+        }
+
+        private static ErrorCategory InnerCategory(Exception? inner) => inner switch
+        {
+            TimedOutException _ => ErrorCategory.OperationTimeout,
+            RuntimeException r when r.ErrorRecord != null && r.ErrorRecord.CategoryInfo.Category != ErrorCategory.NotSpecified => r.ErrorRecord.CategoryInfo.Category,
+            _ => ErrorCategory.OperationStopped,
+        };
+
+        /// <summary>A non-terminating error per failed branch that ErrorPolicy Continue let the run go on past.</summary>
+        public static IEnumerable<ErrorRecord> ContinuedFailures(RunRecord run)
+        {
+            foreach (var node in run.Failures)
+            {
+                if (node.Error != null) yield return FromException(node.Error);
+            }
+        }
+    }
+}

@@ -1,0 +1,349 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
+using Agno.Core;
+
+namespace Agno.PowerShell
+{
+    /// <summary>
+    /// One invocation of Invoke-AgnoWorkflow or Invoke-AgnoParallel. The engine runs on worker
+    /// threads; everything that must happen on the caller's pipeline thread (writing any stream,
+    /// progress, running an Inline step) is queued here and done by <see cref="Pump"/>, which the
+    /// cmdlet runs until the engine and every step it started have finished.
+    /// </summary>
+    internal sealed class InvocationHost : IRunObserver
+    {
+        private static readonly AsyncLocal<InvocationHost?> CurrentHost = new AsyncLocal<InvocationHost?>();
+
+        /// <summary>The invocation whose engine code is running on this logical thread.</summary>
+        public static InvocationHost? Current => CurrentHost.Value;
+
+        /// <summary>How long to wait for stopped steps to wind down after the engine has finished.</summary>
+        private static readonly TimeSpan WindDown = TimeSpan.FromSeconds(10);
+
+        // The step's code runs in a child scope of this script, which holds what the step is given.
+        private const string Bootstrap = @"
+param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments)
+foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { Set-Variable -Name $__agnoEntry.Key -Value $__agnoEntry.Value }
+foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) }
+foreach ($__agnoModule in $AgnoStepModules) { Import-Module $__agnoModule -ErrorAction Stop }
+if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
+if ($AgnoStepCode -is [string]) { $AgnoStepCode = [scriptblock]::Create($AgnoStepCode) }
+Remove-Variable -Name __agnoEntry, __agnoModule, AgnoStepVariables, AgnoStepFunctions, AgnoStepModules, AgnoStepSession -ErrorAction Ignore
+& $AgnoStepCode @AgnoStepArguments
+";
+
+        private readonly PSCmdlet _cmdlet;
+        private readonly Runspace _callerRunspace;
+        private readonly Hashtable _preferences;
+        private readonly BlockingCollection<Action> _queue = new BlockingCollection<Action>();
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private int _active;
+
+        private readonly string _activity;
+        private readonly int _progressId;
+        private readonly int _totalSteps;
+        private int _finishedSteps;
+        private int _nextChildId;
+        private readonly ConcurrentDictionary<NodeRecord, int> _childIds = new ConcurrentDictionary<NodeRecord, int>();
+        private static int _progressIds = 0x41670000;
+
+        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node)
+        {
+            _cmdlet = cmdlet;
+            _callerRunspace = Runspace.DefaultRunspace;
+            Isolation = isolation;
+            _preferences = CallerPreferences(cmdlet);
+            _activity = $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'";
+            _progressId = Interlocked.Add(ref _progressIds, 0x1000);
+            _totalSteps = CountSteps(node);
+        }
+
+        public StepIsolation Isolation { get; }
+
+        /// <summary>The first exception a write on the pipeline thread threw (e.g. -ErrorAction Stop), which ended the run.</summary>
+        public Exception? WriteFailure { get; private set; }
+
+        public bool Stopping => _stop.IsCancellationRequested;
+
+        /// <summary>Starts the engine's work on a worker thread, with this host as the current one.</summary>
+        public Task<T> Start<T>(Func<CancellationToken, Task<T>> work)
+        {
+            Interlocked.Increment(ref _active);
+            return Task.Run(async () =>
+            {
+                CurrentHost.Value = this;
+                try
+                {
+                    return await work(_stop.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Release();
+                }
+            });
+        }
+
+        /// <summary>Stops every running step (StopProcessing, or a failed write).</summary>
+        public void Stop() => _stop.Cancel();
+
+        /// <summary>Does the queued work on the calling (pipeline) thread until the run and its steps are done.</summary>
+        public void Pump(Task engine)
+        {
+            DateTime? deadline = null;
+            while (!_queue.IsCompleted)
+            {
+                if (engine.IsCompleted && deadline == null) deadline = DateTime.UtcNow + WindDown;
+                if (deadline.HasValue && DateTime.UtcNow > deadline.Value) break;
+                if (!_queue.TryTake(out var work, 200)) continue;
+                try
+                {
+                    work();
+                }
+                catch (Exception e)
+                {
+                    WriteFailure ??= e;
+                    Stop();
+                }
+            }
+            Post(() => { }); // nothing more is pumped; later posts are dropped
+            if (_totalSteps > 0 && WriteFailure == null && !Stopping) WriteProgressSafely(new ProgressRecord(_progressId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+        }
+
+        private void Post(Action work)
+        {
+            try
+            {
+                _queue.Add(work);
+            }
+            catch (InvalidOperationException)
+            {
+                // the invocation has finished pumping: nothing is listening any more
+            }
+        }
+
+        private void Release()
+        {
+            if (Interlocked.Decrement(ref _active) == 0) _queue.CompleteAdding();
+        }
+
+        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session), per the isolation.</summary>
+        public async Task RunStepAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        {
+            var output = await RunScriptAsync(script, own, own.NodeName ?? "step", null, cancellationToken).ConfigureAwait(false);
+            own.Output = output.Count == 1 ? output[0] : output.ToArray();
+        }
+
+        /// <summary>Runs a reducer scriptblock with (base, current, incoming) and returns what it wrote.</summary>
+        public object? RunReducer(StepScript script, string key, object? baseValue, object? current, object? incoming)
+        {
+            var output = RunScriptAsync(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }, _stop.Token).GetAwaiter().GetResult();
+            return output.Count == 1 ? output[0] : output.ToArray();
+        }
+
+        private async Task<IList<object?>> RunScriptAsync(StepScript script, AgnoSession? own, string label, object?[]? arguments, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _active);
+            try
+            {
+                if (Isolation == StepIsolation.Inline)
+                {
+                    var done = new TaskCompletionSource<IList<object?>>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    Post(() =>
+                    {
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            done.TrySetCanceled();
+                            return;
+                        }
+                        try
+                        {
+                            done.TrySetResult(Invoke(_callerRunspace, inline: true, script, own, label, arguments, cancellationToken, synchronous: true).GetAwaiter().GetResult());
+                        }
+                        catch (Exception e)
+                        {
+                            done.TrySetException(e);
+                        }
+                    });
+                    return await done.Task.ConfigureAwait(false);
+                }
+                var lease = StepRunspaces.Shared.Rent();
+                try
+                {
+                    return await Invoke(lease.Runspace, inline: false, script, own, label, arguments, cancellationToken, synchronous: false).ConfigureAwait(false);
+                }
+                finally
+                {
+                    StepRunspaces.Shared.Return(lease);
+                }
+            }
+            finally
+            {
+                Release();
+            }
+        }
+
+        private async Task<IList<object?>> Invoke(Runspace runspace, bool inline, StepScript script, AgnoSession? own, string label,
+            object?[]? arguments, CancellationToken cancellationToken, bool synchronous)
+        {
+            var (variables, copiedArguments) = script.CopiesForRun();
+            foreach (DictionaryEntry preference in _preferences) variables[preference.Key] = preference.Value;
+            using var ps = inline
+                ? System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace)
+                : System.Management.Automation.PowerShell.Create();
+            if (!inline) ps.Runspace = runspace;
+            ps.AddScript(Bootstrap, useLocalScope: true)
+                .AddParameter("AgnoStepCode", inline && !script.HasUsing ? (object)script.Original : script.Text)
+                .AddParameter("AgnoStepSession", own)
+                .AddParameter("AgnoStepVariables", variables)
+                .AddParameter("AgnoStepFunctions", inline ? new Hashtable() : new Hashtable(script.Functions))
+                .AddParameter("AgnoStepModules", inline ? Array.Empty<string>() : script.Modules.ToArray())
+                .AddParameter("AgnoStepArguments", arguments ?? copiedArguments);
+            var output = new PSDataCollection<PSObject>();
+            Forward(ps, output, label);
+
+            var scope = own == null ? default(SessionRegistry.StepScope?) : SessionRegistry.EnterStep(runspace, own);
+            try
+            {
+                using (cancellationToken.Register(() => ps.BeginStop(null, null)))
+                {
+                    if (synchronous)
+                    {
+                        ps.Invoke(null, output);
+                    }
+                    else
+                    {
+                        await Task.Factory.FromAsync(ps.BeginInvoke<PSObject, PSObject>(null, output), ps.EndInvoke).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (PipelineStoppedException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+            finally
+            {
+                scope?.Dispose();
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            return output.Select(o => o?.BaseObject is PSCustomObject ? o : o?.BaseObject).ToList();
+        }
+
+        /// <summary>Sends every stream the script writes to the caller, each record tagged with the step that wrote it.</summary>
+        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, string label)
+        {
+            var tag = "[" + label + "] ";
+            output.DataAdded += (s, e) => { var o = output[e.Index]; Post(() => _cmdlet.WriteObject(o)); };
+            var streams = ps.Streams;
+            streams.Error.DataAdded += (s, e) =>
+            {
+                var record = streams.Error[e.Index];
+                var tagged = new ErrorRecord(record, record.Exception)
+                {
+                    ErrorDetails = new ErrorDetails(tag + (record.ErrorDetails?.Message ?? record.Exception?.Message ?? record.ToString())),
+                };
+                Post(() => _cmdlet.WriteError(tagged));
+            };
+            streams.Warning.DataAdded += (s, e) => { var r = streams.Warning[e.Index]; Post(() => _cmdlet.WriteWarning(tag + r.Message)); };
+            streams.Verbose.DataAdded += (s, e) => { var r = streams.Verbose[e.Index]; Post(() => _cmdlet.WriteVerbose(tag + r.Message)); };
+            streams.Debug.DataAdded += (s, e) => { var r = streams.Debug[e.Index]; Post(() => _cmdlet.WriteDebug(tag + r.Message)); };
+            streams.Information.DataAdded += (s, e) =>
+            {
+                var r = streams.Information[e.Index];
+                r.Source = label;
+                Post(() => _cmdlet.WriteInformation(r));
+            };
+            streams.Progress.DataAdded += (s, e) =>
+            {
+                var r = streams.Progress[e.Index];
+                if (r.ParentActivityId < 0) r.ParentActivityId = _progressId;
+                r.Activity = tag + r.Activity;
+                Post(() => _cmdlet.WriteProgress(r));
+            };
+        }
+
+        /// <summary>The caller's preferences, with its -Verbose, -Debug, -ErrorAction... applied, for the steps to run under.</summary>
+        private static Hashtable CallerPreferences(PSCmdlet cmdlet)
+        {
+            var preferences = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (var name in new[] { "VerbosePreference", "DebugPreference", "ErrorActionPreference", "WarningPreference", "InformationPreference", "ProgressPreference", "ConfirmPreference", "WhatIfPreference" })
+            {
+                var value = cmdlet.SessionState.PSVariable.GetValue(name);
+                if (value != null) preferences[name] = value;
+            }
+            var bound = cmdlet.MyInvocation.BoundParameters;
+            if (bound.TryGetValue("Verbose", out var verbose)) preferences["VerbosePreference"] = IsSet(verbose) ? ActionPreference.Continue : ActionPreference.SilentlyContinue;
+            if (bound.TryGetValue("Debug", out var debug)) preferences["DebugPreference"] = IsSet(debug) ? ActionPreference.Continue : ActionPreference.SilentlyContinue;
+            foreach (var (parameter, variable) in new[] { ("ErrorAction", "ErrorActionPreference"), ("WarningAction", "WarningPreference"), ("InformationAction", "InformationPreference"), ("ProgressAction", "ProgressPreference") })
+            {
+                if (bound.TryGetValue(parameter, out var action) && action != null) preferences[variable] = action is PSObject p ? p.BaseObject : action;
+            }
+            return preferences;
+        }
+
+        private static bool IsSet(object? value) => value switch
+        {
+            SwitchParameter s => s.IsPresent,
+            bool b => b,
+            _ => value != null,
+        };
+
+        void IRunObserver.NodeStarted(NodeRecord node)
+        {
+            if (node.Kind != NodeKind.Step || _totalSteps == 0) return;
+            var id = _childIds.GetOrAdd(node, _ => _progressId + 1 + Interlocked.Increment(ref _nextChildId) % 0xFFF);
+            var record = new ProgressRecord(id, node.Path, "Running") { ParentActivityId = _progressId };
+            Post(() => WriteProgressSafely(ParentProgress()));
+            Post(() => WriteProgressSafely(record));
+        }
+
+        void IRunObserver.NodeFinished(NodeRecord node)
+        {
+            if (node.Kind != NodeKind.Step || _totalSteps == 0) return;
+            Interlocked.Increment(ref _finishedSteps);
+            if (_childIds.TryRemove(node, out var id))
+            {
+                var record = new ProgressRecord(id, node.Path, node.Status.ToString()) { ParentActivityId = _progressId, RecordType = ProgressRecordType.Completed };
+                Post(() => WriteProgressSafely(record));
+            }
+            Post(() => WriteProgressSafely(ParentProgress()));
+        }
+
+        private ProgressRecord ParentProgress()
+        {
+            int finished = Math.Min(_finishedSteps, _totalSteps);
+            return new ProgressRecord(_progressId, _activity, $"{finished} of {_totalSteps} steps finished")
+            {
+                PercentComplete = (int)(100L * finished / _totalSteps),
+            };
+        }
+
+        private void WriteProgressSafely(ProgressRecord record)
+        {
+            if (!Stopping) _cmdlet.WriteProgress(record);
+        }
+
+        private static int CountSteps(WorkflowNode node)
+        {
+            int count = 0;
+            foreach (var n in node.Chain())
+            {
+                count += n switch
+                {
+                    Step _ => 1,
+                    ParallelNode p => p.Branches.Sum(CountSteps),
+                    Workflow w => w.Steps.Sum(CountSteps),
+                    _ => 0,
+                };
+            }
+            return count;
+        }
+    }
+}

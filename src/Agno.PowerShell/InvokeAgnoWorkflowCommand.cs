@@ -1,0 +1,17 @@
+using System.Management.Automation;
+using Agno.Core;
+
+namespace Agno.PowerShell
+{
+    /// <summary>Invoke-AgnoWorkflow: runs a workflow on a session, step by step; the session is updated in place.</summary>
+    [Cmdlet(VerbsLifecycle.Invoke, "AgnoWorkflow")]
+    [OutputType(typeof(object), typeof(RunRecord))]
+    public sealed class InvokeAgnoWorkflowCommand : InvokeNodeCommand
+    {
+        [Parameter(Mandatory = true, Position = 0)]
+        [ValidateNotNull]
+        public WorkflowNode Workflow { get; set; } = null!;
+
+        private protected override WorkflowNode BuildNode() => Workflow;
+    }
+}

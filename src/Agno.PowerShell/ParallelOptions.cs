@@ -1,0 +1,48 @@
+using System;
+using System.Collections;
+using System.Management.Automation;
+using Agno.Core;
+
+namespace Agno.PowerShell
+{
+    /// <summary>The options New-AgnoParallel and Invoke-AgnoParallel share, applied to a parallel node in one place.</summary>
+    internal static class ParallelOptions
+    {
+        /// <summary>PowerShell's usual default, as ForEach-Object -Parallel and Start-ThreadJob have it.</summary>
+        public const int DefaultThrottleLimit = 5;
+
+        public static ParallelNode Build(PSCmdlet caller, string name, WorkflowNode?[] branches, int throttleLimit,
+            MergeStrategy strategy, IDictionary? reducers, ErrorPolicy errorPolicy, int timeoutSeconds)
+        {
+            var node = new ParallelNode(name)
+            {
+                ThrottleLimit = throttleLimit,
+                ErrorPolicy = errorPolicy,
+                MergePolicy = new MergePolicy { Strategy = strategy },
+            };
+            if (timeoutSeconds > 0) node.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
+            for (int i = 0; i < branches.Length; i++)
+            {
+                node.AddNode(branches[i] ?? throw new ArgumentException($"Branch {i + 1} of parallel '{name}' is null; pass steps, workflows or parallel nodes.", "Step"));
+            }
+            if (reducers != null)
+            {
+                foreach (DictionaryEntry entry in reducers)
+                {
+                    var key = entry.Key?.ToString() ?? "";
+                    node.MergePolicy.WithReducer(key, ToReducer(caller, key, entry.Value is PSObject p ? p.BaseObject : entry.Value));
+                }
+            }
+            return node;
+        }
+
+        private static IStateReducer ToReducer(PSCmdlet caller, string key, object? value) => value switch
+        {
+            string name => Reducers.FromName(name, PSValueCopier.Instance),
+            ScriptBlock script => ScriptStep.Reducer(key, StepScript.Capture(caller, "reducer for " + key, script)),
+            IStateReducer reducer => reducer,
+            _ => throw new ArgumentException(
+                $"The reducer for key '{key}' must be a name ({string.Join(", ", Reducers.BuiltInNames)}) or a scriptblock {{ param($base, $current, $incoming) ... }}.", "Reducer"),
+        };
+    }
+}

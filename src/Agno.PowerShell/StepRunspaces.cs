@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Threading;
+
+namespace Agno.PowerShell
+{
+    /// <summary>
+    /// The one place that starts runspaces for steps: a pool of opened runspaces with the Agno module
+    /// loaded, each lent to one running step at a time. A returned runspace is reset (variables) and
+    /// kept only if the step left nothing else behind (functions, aliases, modules, drives, location);
+    /// otherwise it is disposed. The pool never limits how many run at once (throttles belong to
+    /// parallel nodes), so nested invocations cannot deadlock on it.
+    /// </summary>
+    internal sealed class StepRunspaces
+    {
+        public static StepRunspaces Shared { get; } = new StepRunspaces(Math.Max(4, Environment.ProcessorCount * 2));
+
+        private const string FingerprintScript =
+            "'{0}|{1}|{2}|{3}|{4}' -f @(Get-ChildItem function:).Count, @(Get-ChildItem alias:).Count, @(Get-Module).Count, @(Get-PSDrive).Count, $PWD.Path";
+
+        private readonly ConcurrentBag<Lease> _idle = new ConcurrentBag<Lease>();
+        private readonly int _maxIdle;
+        private readonly Lazy<InitialSessionState> _initialState;
+
+        private StepRunspaces(int maxIdle)
+        {
+            _maxIdle = maxIdle;
+            _initialState = new Lazy<InitialSessionState>(() =>
+            {
+                var iss = InitialSessionState.CreateDefault2();
+                iss.ImportPSModule(new[] { typeof(StepRunspaces).Assembly.Location });
+                iss.ThreadOptions = PSThreadOptions.ReuseThread;
+                return iss;
+            }, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        public int IdleCount => _idle.Count;
+
+        /// <summary>A runspace no other step is using, opened and clean.</summary>
+        public Lease Rent()
+        {
+            while (_idle.TryTake(out var lease))
+            {
+                if (lease.Runspace.RunspaceStateInfo.State == RunspaceState.Opened) return lease;
+                lease.Runspace.Dispose();
+            }
+            var runspace = RunspaceFactory.CreateRunspace(_initialState.Value);
+            runspace.Name = "Agno";
+            runspace.Open();
+            return new Lease(runspace, Fingerprint(runspace));
+        }
+
+        /// <summary>Takes a runspace back: reset and kept when clean, else disposed.</summary>
+        public void Return(Lease lease)
+        {
+            var runspace = lease.Runspace;
+            bool keep = runspace.RunspaceStateInfo.State == RunspaceState.Opened
+                && runspace.RunspaceAvailability == RunspaceAvailability.Available
+                && _idle.Count < _maxIdle;
+            if (keep)
+            {
+                try
+                {
+                    keep = Fingerprint(runspace) == lease.Baseline;
+                    if (keep) runspace.ResetRunspaceState();
+                }
+                catch (Exception)
+                {
+                    keep = false;
+                }
+            }
+            if (keep) _idle.Add(lease);
+            else runspace.Dispose();
+        }
+
+        private static string Fingerprint(Runspace runspace)
+        {
+            using var ps = System.Management.Automation.PowerShell.Create();
+            ps.Runspace = runspace;
+            return ps.AddScript(FingerprintScript).Invoke().FirstOrDefault()?.ToString() ?? "";
+        }
+
+        /// <summary>A runspace lent to one step, and what it looked like when clean.</summary>
+        internal sealed class Lease
+        {
+            public Lease(Runspace runspace, string baseline)
+            {
+                Runspace = runspace;
+                Baseline = baseline;
+            }
+
+            public Runspace Runspace { get; }
+            public string Baseline { get; }
+        }
+    }
+}

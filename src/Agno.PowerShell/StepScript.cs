@@ -1,0 +1,129 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+
+namespace Agno.PowerShell
+{
+    /// <summary>
+    /// A step's code and what it takes from the caller, captured when the step is made: the script
+    /// text (with each <c>$using:name</c> turned into a variable holding a copy of the caller's value),
+    /// the original scriptblock (run as-is only under -Isolation Inline), arguments, and the functions,
+    /// modules and variables named with -Function, -Module and -Variable.
+    /// </summary>
+    internal sealed class StepScript
+    {
+        internal const string UsingPrefix = "__agnoUsing_";
+
+        private StepScript(ScriptBlock original, string text, bool hasUsing)
+        {
+            Original = original;
+            Text = text;
+            HasUsing = hasUsing;
+        }
+
+        public ScriptBlock Original { get; }
+
+        /// <summary>The code to recreate in the runspace that runs it, with $using: rewritten.</summary>
+        public string Text { get; }
+        public bool HasUsing { get; }
+        public object?[] Arguments { get; private set; } = Array.Empty<object?>();
+        public Dictionary<string, object?> Variables { get; } = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+        public Dictionary<string, string> Functions { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        public List<string> Modules { get; } = new List<string>();
+
+        /// <summary>Captures <paramref name="scriptBlock"/> and copies of what it takes from <paramref name="caller"/>'s scope.</summary>
+        public static StepScript Capture(PSCmdlet caller, string stepName, ScriptBlock scriptBlock, object?[]? arguments = null,
+            string[]? functions = null, string[]? modules = null, string[]? variables = null)
+        {
+            var (text, usingNames) = RewriteUsing(scriptBlock);
+            var script = new StepScript(scriptBlock, text, usingNames.Count > 0);
+            var copier = PSValueCopier.Instance;
+            script.Arguments = arguments == null ? Array.Empty<object?>() : arguments.Select(a => Copy(stepName, "argument", a)).ToArray();
+
+            foreach (var name in usingNames)
+            {
+                var variable = caller.SessionState.PSVariable.Get(name);
+                if (variable == null)
+                {
+                    throw new ArgumentException(
+                        $"Step '{stepName}' uses $using:{name}, but the caller has no variable '{name}'. Define it before making the step.");
+                }
+                script.Variables[UsingPrefix + name] = Copy(stepName, "$using:" + name, variable.Value);
+            }
+            foreach (var pattern in variables ?? Array.Empty<string>())
+            {
+                var found = caller.SessionState.InvokeProvider.Item.Get(new[] { "variable:" + pattern }, true, false)
+                    .Select(o => o.BaseObject).OfType<PSVariable>().ToList();
+                if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                {
+                    throw new ArgumentException($"Step '{stepName}' asks for variable '{pattern}' (-Variable), but the caller has none by that name.");
+                }
+                foreach (var v in found) script.Variables[v.Name] = Copy(stepName, "variable " + v.Name, v.Value);
+            }
+            foreach (var pattern in functions ?? Array.Empty<string>())
+            {
+                var found = caller.InvokeCommand.GetCommands(pattern, CommandTypes.Function | CommandTypes.Filter, nameIsPattern: true)
+                    .OfType<FunctionInfo>().ToList();
+                if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                {
+                    throw new ArgumentException($"Step '{stepName}' asks for function '{pattern}' (-Function), but the caller has none by that name.");
+                }
+                foreach (var f in found) script.Functions[f.Name] = f.Definition;
+            }
+            foreach (var name in modules ?? Array.Empty<string>())
+            {
+                var loaded = caller.InvokeCommand.InvokeScript($"Get-Module -Name '{name.Replace("'", "''")}'").Select(o => o.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
+                script.Modules.Add(loaded?.Path ?? name);
+            }
+            return script;
+        }
+
+        private static object? Copy(string stepName, string what, object? value)
+        {
+            try
+            {
+                return PSValueCopier.Instance.Copy(value);
+            }
+            catch (Agno.Core.ValueRefusedException e)
+            {
+                throw new ArgumentException($"Step '{stepName}' cannot take {what}: {e.Reason}", e);
+            }
+        }
+
+        /// <summary>The scriptblock's text with every <c>$using:name</c> replaced by <c>$__agnoUsing_name</c>, and the names.</summary>
+        private static (string Text, List<string> Names) RewriteUsing(ScriptBlock scriptBlock)
+        {
+            var ast = scriptBlock.Ast;
+            var usings = ast.FindAll(a => a is UsingExpressionAst, searchNestedScriptBlocks: true).Cast<UsingExpressionAst>().ToList();
+            var text = ast.Extent.Text;
+            int origin = ast.Extent.StartOffset;
+            var names = new List<string>();
+            foreach (var u in usings.OrderByDescending(u => u.Extent.StartOffset))
+            {
+                var variable = u.SubExpression as VariableExpressionAst
+                    ?? throw new ArgumentException($"'{u.Extent.Text}' is not supported in a step; use $using: with a plain variable name.");
+                var name = variable.VariablePath.UserPath;
+                if (!names.Contains(name, StringComparer.OrdinalIgnoreCase)) names.Add(name);
+                text = text.Substring(0, u.Extent.StartOffset - origin) + "${" + UsingPrefix + name + "}" + text.Substring(u.Extent.EndOffset - origin);
+            }
+            // A scriptblock literal's extent includes its braces; the code to recreate is what is between them.
+            if (ast.Parent is ScriptBlockExpressionAst && text.StartsWith("{") && text.EndsWith("}"))
+            {
+                text = text.Substring(1, text.Length - 2);
+            }
+            return (text, names);
+        }
+
+        /// <summary>Copies of the captured variables and arguments for one run, so that branches never share them.</summary>
+        public (Hashtable Variables, object?[] Arguments) CopiesForRun()
+        {
+            var copier = PSValueCopier.Instance;
+            var variables = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in Variables) variables[entry.Key] = copier.Copy(entry.Value);
+            return (variables, Arguments.Select(a => copier.Copy(a)).ToArray());
+        }
+    }
+}
