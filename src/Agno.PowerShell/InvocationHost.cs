@@ -31,12 +31,12 @@ namespace Agno.PowerShell
         // The step's code runs in a child scope of this script, which holds what the step is given.
         private const string Bootstrap = @"
 param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments)
-foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { Set-Variable -Name $__agnoEntry.Key -Value $__agnoEntry.Value }
+foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) }
 foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) }
-foreach ($__agnoModule in $AgnoStepModules) { Import-Module $__agnoModule -ErrorAction Stop }
+foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop }
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [scriptblock]::Create($AgnoStepCode) }
-Remove-Variable -Name __agnoEntry, __agnoModule, AgnoStepVariables, AgnoStepFunctions, AgnoStepModules, AgnoStepSession -ErrorAction Ignore
+foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModules', 'AgnoStepSession', '__agnoEntry') { $ExecutionContext.SessionState.PSVariable.Remove($__agnoEntry) }
 & $AgnoStepCode @AgnoStepArguments
 ";
 

@@ -31,7 +31,9 @@ namespace Agno.PowerShell
             _initialState = new Lazy<InitialSessionState>(() =>
             {
                 var iss = InitialSessionState.CreateDefault2();
-                iss.ImportPSModule(new[] { typeof(StepRunspaces).Assembly.Location });
+                // The built-in modules steps use most are loaded up front, so that autoloading one
+                // does not make a runspace look dirty; the Agno cmdlets are there in every step.
+                iss.ImportPSModule(new[] { "Microsoft.PowerShell.Utility", "Microsoft.PowerShell.Management", typeof(StepRunspaces).Assembly.Location });
                 iss.ThreadOptions = PSThreadOptions.ReuseThread;
                 return iss;
             }, LazyThreadSafetyMode.ExecutionAndPublication);
