@@ -12,6 +12,8 @@
     FormatsToProcess     = @('Agno.Format.ps1xml')
     CmdletsToExport      = @(
         'New-AgnoSession'
+        'Get-AgnoSession'
+        'Remove-AgnoSession'
         'Get-AgnoState'
         'Set-AgnoState'
         'Remove-AgnoState'

@@ -12,6 +12,12 @@ namespace Agno.PowerShell
         [ValidateNotNull]
         public WorkflowNode Workflow { get; set; } = null!;
 
+        /// <summary>Continue the last unfinished run of this workflow on this (stored) session, skipping the steps it completed.</summary>
+        [Parameter]
+        public SwitchParameter Resume { get; set; }
+
+        private protected override bool ResumeRun => Resume;
+
         private protected override WorkflowNode BuildNode() => Workflow;
     }
 }

@@ -31,6 +31,9 @@ namespace Agno.PowerShell
         /// <summary>The time limit of the whole run, if the cmdlet's -TimeoutSeconds means that.</summary>
         private protected virtual TimeSpan? RunTimeout => TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null;
 
+        /// <summary>Whether to continue the node's last unfinished run.</summary>
+        private protected virtual bool ResumeRun => false;
+
         protected override void ProcessRecord()
         {
             var session = SessionRegistry.Require(this, Session);
@@ -47,7 +50,7 @@ namespace Agno.PowerShell
 
             var host = new InvocationHost(this, Isolation, node);
             _host = host;
-            var options = new RunOptions { Timeout = RunTimeout, Observer = host };
+            var options = new RunOptions { Timeout = RunTimeout, Observer = host, Resume = ResumeRun };
             var run = host.Start(stop => node.ExecuteAsync(session, stop, options));
             try
             {

@@ -5,16 +5,20 @@ using Agno.Core;
 
 namespace Agno.PowerShell
 {
-    /// <summary>New-AgnoSession: a session with its own state; it becomes the current session of this runspace.</summary>
+    /// <summary>
+    /// New-AgnoSession: a session with its own state; it becomes the current session of this runspace.
+    /// With -Store (or $env:AGNO_STORE) the session is opened from that SQLite file, or created there,
+    /// and every change to it is saved as it is made.
+    /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoSession")]
     [OutputType(typeof(AgnoSession))]
     public sealed class NewAgnoSessionCommand : PSCmdlet
     {
-        [Parameter(Position = 0)]
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string? SessionId { get; set; }
 
-        [Parameter]
+        [Parameter(ValueFromPipelineByPropertyName = true)]
         public string? UserId { get; set; }
 
         [Parameter]
@@ -23,12 +27,32 @@ namespace Agno.PowerShell
         [Parameter]
         public IDictionary? State { get; set; }
 
-        protected override void EndProcessing()
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Store { get; set; }
+
+        protected override void ProcessRecord()
         {
             try
             {
-                var state = State == null ? new Agno.Core.SessionState(PSValueCopier.Instance) : new Agno.Core.SessionState(State, PSValueCopier.Instance);
-                var session = AgnoSession.Create(PSValueCopier.Instance.Copy(Input), SessionId, UserId, state);
+                var store = StoreCache.Resolve(this, Store);
+                AgnoSession session;
+                if (store == null)
+                {
+                    var state = State == null
+                        ? new Agno.Core.SessionState(PSValueCopier.Instance)
+                        : new Agno.Core.SessionState(State, PSValueCopier.Instance);
+                    session = AgnoSession.Create(PSValueCopier.Instance.Copy(Input), SessionId, UserId, state);
+                }
+                else
+                {
+                    session = store.OpenSession(SessionId, UserId, Input, PSValueCopier.Instance);
+                    if (State != null && State.Count > 0)
+                    {
+                        // One commit for all of -State: copied into a fork first, so a refused value saves nothing.
+                        session.State.Apply(new Agno.Core.SessionState(State, PSValueCopier.Instance).ToDelta());
+                    }
+                }
                 SessionRegistry.SetCurrent(session);
                 WriteObject(session);
             }

@@ -102,7 +102,7 @@ namespace Agno.Core
             var completed = Enumerable.Range(0, count).Where(i => sessions[i] != null).ToList();
             var merge = StateMerger.Merge(Name, origin,
                 completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy);
-            context.State.Apply(merge.Delta);
+            context.State.Apply(merge.Delta, environment.CheckpointFor(record));
             context.Output = completed.Select(i => sessions[i]!.Output).ToArray();
             record.KeysChanged = merge.Delta.Changes.Select(c => c.Key).ToList();
             record.Conflicts = merge.Conflicts;

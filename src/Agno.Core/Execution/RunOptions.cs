@@ -9,5 +9,11 @@ namespace Agno.Core
         public TimeSpan? Timeout { get; set; }
 
         public IRunObserver? Observer { get; set; }
+
+        /// <summary>
+        /// Continue the last unfinished run of this node on a stored session: top-level nodes it
+        /// completed are skipped (recorded as Skipped). With no unfinished run, the run starts afresh.
+        /// </summary>
+        public bool Resume { get; set; }
     }
 }

@@ -7,13 +7,15 @@ namespace Agno.Core
     /// <summary>One run of a workflow or parallel node on a session: its outcome and a record per node.</summary>
     public sealed class RunRecord
     {
-        internal RunRecord(NodeRecord root, string sessionId)
+        internal RunRecord(NodeRecord root, string sessionId, Guid runId)
         {
             Root = root;
             SessionId = sessionId;
+            RunId = runId;
         }
 
-        public Guid RunId { get; } = Guid.NewGuid();
+        /// <summary>The run's id; a resumed run keeps the id of the run it continues.</summary>
+        public Guid RunId { get; }
         public string SessionId { get; }
         public string Name => Root.Name;
         public NodeStatus Status => Root.Status;

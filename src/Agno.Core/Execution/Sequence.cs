@@ -16,7 +16,17 @@ namespace Agno.Core
             var records = nodes.Select(n => parent.AddChild(n.Name, n.Kind)).ToList();
             for (int i = 0; i < nodes.Count; i++)
             {
+                if (environment.CompletedBefore(records[i]))
+                {
+                    records[i].Finish(NodeStatus.Skipped);
+                    continue;
+                }
                 await nodes[i].RunNodeAsync(context, records[i], environment, cancellationToken).ConfigureAwait(false);
+                if (nodes[i].Kind == NodeKind.Workflow)
+                {
+                    // A nested workflow's steps committed one by one; its own completion is recorded now.
+                    context.State.Apply(StateDelta.Empty, environment.CheckpointFor(records[i]));
+                }
             }
         }
 

@@ -74,8 +74,11 @@ namespace Agno.Core
             if (session == null) throw new ArgumentNullException(nameof(session));
             var chain = Chain();
             var root = new NodeRecord(Name, chain.Count > 1 ? NodeKind.Sequence : Kind, null);
-            var run = new RunRecord(root, session.SessionId);
-            var environment = new RunEnvironment(options?.Observer);
+            var committer = session.State.Committer;
+            var resume = options?.Resume == true ? committer?.FindUnfinishedRun(Name) : null;
+            var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid());
+            var environment = new RunEnvironment(options?.Observer, run, resume?.Completed);
+            committer?.RunStarted(run.RunId, Name);
             using var runTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options?.Timeout is TimeSpan limit) runTimeout.CancelAfter(limit);
             try
@@ -98,6 +101,7 @@ namespace Agno.Core
             finally
             {
                 session.AddRun(run);
+                committer?.RunFinished(run.RunId, root.Status);
             }
         }
 

@@ -20,6 +20,7 @@ namespace Agno.Core
         private readonly object _writeLock = new object();
         private volatile ImmutableDictionary<string, StateEntry> _map;
         private readonly Dictionary<string, StateChange>? _changes;
+        private IStateCommitter? _committer;
 
         public SessionState(IValueCopier? copier = null)
         {
@@ -69,11 +70,7 @@ namespace Agno.Core
             var copy = CopyIn(key, value);
             lock (_writeLock)
             {
-                var map = _map;
-                var entry = new StateEntry(map.TryGetValue(key, out var old) ? old.Key : key, copy);
-                _map = map.SetItem(key, entry);
-                _changes?.Remove(key);
-                _changes?.Add(key, StateChange.Set(entry.Key, copy));
+                ApplyLocked(Single(StateChange.Set(key, copy)), null);
             }
         }
 
@@ -97,11 +94,8 @@ namespace Agno.Core
             CheckKey(key);
             lock (_writeLock)
             {
-                var map = _map;
-                if (!map.TryGetValue(key, out var old)) return false;
-                _map = map.Remove(key);
-                _changes?.Remove(key);
-                _changes?.Add(key, StateChange.Remove(old.Key));
+                if (!_map.ContainsKey(key)) return false;
+                ApplyLocked(Single(StateChange.Remove(key)), null);
                 return true;
             }
         }
@@ -116,6 +110,14 @@ namespace Agno.Core
                 all[entry.Key] = Copier.Copy(entry.Value);
             }
             return all;
+        }
+
+        /// <summary>Every entry as a change that sets it: what it takes to make another state hold this one's entries.</summary>
+        public StateDelta ToDelta()
+        {
+            var changes = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in _map.Values) changes[entry.Key] = StateChange.Set(entry.Key, entry.Value);
+            return new StateDelta(changes);
         }
 
         /// <summary>The state as it is now, frozen; O(1).</summary>
@@ -140,35 +142,67 @@ namespace Agno.Core
         /// <summary>
         /// Applies every change of <paramref name="delta"/> at once onto the state as it is now; keys
         /// the delta does not name keep their current values. Readers see all of it or none of it.
+        /// A state bound to a store commits the delta there first (with <paramref name="checkpoint"/>,
+        /// recording a completed node in the same transaction).
         /// </summary>
-        public void Apply(StateDelta delta)
+        public void Apply(StateDelta delta, Checkpoint? checkpoint = null)
         {
             if (delta == null) throw new ArgumentNullException(nameof(delta));
-            if (delta.IsEmpty) return;
+            if (delta.IsEmpty && (checkpoint == null || _committer == null)) return;
             lock (_writeLock)
             {
-                var builder = _map.ToBuilder();
-                foreach (var change in delta.Changes)
-                {
-                    string key = change.Key;
-                    if (change.IsRemoval)
-                    {
-                        if (!builder.TryGetValue(key, out var old)) continue;
-                        builder.Remove(key);
-                        _changes?.Remove(key);
-                        _changes?.Add(key, StateChange.Remove(old.Key));
-                    }
-                    else
-                    {
-                        var entry = new StateEntry(builder.TryGetValue(key, out var old) ? old.Key : key, change.Value);
-                        builder[key] = entry;
-                        _changes?.Remove(key);
-                        _changes?.Add(key, StateChange.Set(entry.Key, change.Value));
-                    }
-                }
-                _map = builder.ToImmutable();
+                ApplyLocked(delta, checkpoint);
             }
         }
+
+        /// <summary>Makes this state durable: from now on every change is committed through <paramref name="committer"/> first.</summary>
+        public void Bind(IStateCommitter committer)
+        {
+            if (IsFork) throw new InvalidOperationException("A fork cannot be bound to a store; its changes reach the store when they are merged.");
+            lock (_writeLock) _committer = committer ?? throw new ArgumentNullException(nameof(committer));
+        }
+
+        /// <summary>The store binding, if any.</summary>
+        public IStateCommitter? Committer => _committer;
+
+        private void ApplyLocked(StateDelta delta, Checkpoint? checkpoint)
+        {
+            if (_committer != null)
+            {
+                var commit = _committer.Commit(Snapshot(), delta, checkpoint);
+                if (commit.Reloaded != null)
+                {
+                    var builder = EmptyMap.ToBuilder();
+                    foreach (var entry in commit.Reloaded) builder[entry.Key] = new StateEntry(entry.Key, entry.Value);
+                    _map = builder.ToImmutable();
+                    return;
+                }
+                delta = commit.Applied;
+            }
+            var map = _map.ToBuilder();
+            foreach (var change in delta.Changes)
+            {
+                string key = change.Key;
+                if (change.IsRemoval)
+                {
+                    if (!map.TryGetValue(key, out var old)) continue;
+                    map.Remove(key);
+                    _changes?.Remove(key);
+                    _changes?.Add(key, StateChange.Remove(old.Key));
+                }
+                else
+                {
+                    var entry = new StateEntry(map.TryGetValue(key, out var old) ? old.Key : key, change.Value);
+                    map[key] = entry;
+                    _changes?.Remove(key);
+                    _changes?.Add(key, StateChange.Set(entry.Key, change.Value));
+                }
+            }
+            _map = map.ToImmutable();
+        }
+
+        private static StateDelta Single(StateChange change) =>
+            new StateDelta(new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase) { [change.Key] = change });
 
         internal bool TryGetStored(string key, out object? value)
         {

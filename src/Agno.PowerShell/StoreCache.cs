@@ -1,0 +1,39 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Management.Automation;
+using Agno.Core;
+
+namespace Agno.PowerShell
+{
+    /// <summary>
+    /// One open store per file in this process, shared by every runspace: SQLite serializes the
+    /// writers of all processes; this keeps one connection per file in ours. -Store, else
+    /// $env:AGNO_STORE, names the store; without either, sessions live in memory only.
+    /// </summary>
+    internal static class StoreCache
+    {
+        public const string EnvironmentVariable = "AGNO_STORE";
+
+        private static readonly ConcurrentDictionary<string, Lazy<ISessionStore>> Stores =
+            new ConcurrentDictionary<string, Lazy<ISessionStore>>(StringComparer.Ordinal);
+
+        /// <summary>The store at <paramref name="path"/> (resolved against the caller's location), or $env:AGNO_STORE's, or null.</summary>
+        public static ISessionStore? Resolve(PSCmdlet caller, string? path)
+        {
+            if (string.IsNullOrWhiteSpace(path)) path = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            if (string.IsNullOrWhiteSpace(path)) return null;
+            var full = caller.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            var lazy = Stores.GetOrAdd(Path.GetFullPath(full), p => new Lazy<ISessionStore>(() => new SqliteSessionStore(p, PSTypedJsonCodec.Instance)));
+            try
+            {
+                return lazy.Value;
+            }
+            catch
+            {
+                Stores.TryRemove(Path.GetFullPath(full), out _); // a store that failed to open is tried afresh next time
+                throw;
+            }
+        }
+    }
+}
