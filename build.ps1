@@ -30,19 +30,19 @@ function Invoke-Dotnet {
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($args -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
-# Runs PowerShell code in a fresh pwsh (the same one running this script), so that the module
-# loaded by tests never locks the files a later build writes.
+# Runs PowerShell code in a fresh pwsh (the one running this script), so that the module loaded
+# by tests never locks the files a later build writes. Under 'dotnet pwsh' the process is dotnet,
+# which runs pwsh.dll. The child's output goes to the host; the exit code is returned.
 function Invoke-ChildPwsh([string] $Command) {
-    $pwsh = (Get-Process -Id $PID).Path
-    & $pwsh -NoProfile -NonInteractive -Command $Command
-    return $LASTEXITCODE
+    $exe = (Get-Process -Id $PID).Path
+    $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    & $exe @prefix -NoProfile -NonInteractive -Command $Command | Out-Host
+    $LASTEXITCODE
 }
 
 function Get-PesterPath {
     Invoke-Dotnet restore (Join-Path $root 'tools/Tools.csproj') --verbosity quiet
-    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else {
-        ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
-    }
+    $packages = Get-PackagesRoot
     [xml] $props = Get-Content (Join-Path $root 'Directory.Packages.props')
     $version = $props.Project.PropertyGroup.PesterVersion | Where-Object { $_ } | Select-Object -First 1
     $psd1 = Join-Path $packages "pester/$version/tools/Pester.psd1"
@@ -50,14 +50,36 @@ function Get-PesterPath {
     $psd1
 }
 
+# The SQLite native library is laid out as NuGet does (runtimes/<rid>/native); the module's
+# initializer points the runtime at it.
+$nativeRids = 'linux-x64', 'linux-arm64', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64', 'win-x64', 'win-x86', 'win-arm64'
+
+function Get-PackagesRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
+}
+
+function Get-PinnedVersion([string] $Package) {
+    [xml] $props = Get-Content (Join-Path $root 'Directory.Packages.props')
+    $props.Project.ItemGroup.PackageVersion | Where-Object Include -EQ $Package | Select-Object -ExpandProperty Version -First 1
+}
+
 function Invoke-Build {
-    Invoke-Dotnet build (Join-Path $root 'src/Agno.PowerShell/Agno.PowerShell.csproj') -c $configuration --nologo --verbosity quiet
-    $bin = Join-Path $root "src/Agno.PowerShell/bin/$configuration/netstandard2.0"
+    $publish = Join-Path $out 'publish'
+    Invoke-Dotnet publish (Join-Path $root 'src/Agno.PowerShell/Agno.PowerShell.csproj') -c $configuration -o $publish --nologo --verbosity quiet
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleDir, (Join-Path $moduleDir 'en-US') | Out-Null
-    Copy-Item (Join-Path $bin 'Agno.PowerShell.dll'), (Join-Path $bin 'Agno.Core.dll') $moduleDir
+    # PowerShell 7 ships System.* and Microsoft.Bcl.*; the module carries only what it adds.
+    Get-ChildItem $publish -Filter *.dll | Where-Object Name -Match '^(Agno\.|Microsoft\.Data\.Sqlite|SQLitePCLRaw\.)' | Copy-Item -Destination $moduleDir
     Copy-Item (Join-Path $root 'Agno.psd1'), (Join-Path $root 'Agno.Format.ps1xml') $moduleDir
     Get-ChildItem (Join-Path $root 'docs/help') -File -ErrorAction SilentlyContinue | Copy-Item -Destination (Join-Path $moduleDir 'en-US')
+    $native = Join-Path (Get-PackagesRoot) ("sqlitepclraw.lib.e_sqlite3/{0}/runtimes" -f (Get-PinnedVersion 'SQLitePCLRaw.bundle_e_sqlite3'))
+    foreach ($rid in $nativeRids) {
+        $source = Join-Path $native "$rid/native"
+        if (-not (Test-Path $source)) { continue }
+        $target = New-Item -ItemType Directory -Force -Path (Join-Path $moduleDir "runtimes/$rid/native")
+        Copy-Item (Join-Path $source '*') $target
+    }
     Write-Host "Module laid out in $moduleDir"
 }
 

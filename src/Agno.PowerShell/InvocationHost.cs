@@ -285,6 +285,11 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
             {
                 if (bound.TryGetValue(parameter, out var action) && action != null) preferences[variable] = action is PSObject p ? p.BaseObject : action;
             }
+            // Inside a step a throw must always fail the step (under SilentlyContinue or Ignore PowerShell
+            // would skip it and commit half a step): steps run under Stop or Continue, and the caller's own
+            // -ErrorAction still decides what it shows of the errors they write.
+            var errorAction = preferences["ErrorActionPreference"] is ActionPreference a ? a : ActionPreference.Continue;
+            preferences["ErrorActionPreference"] = errorAction == ActionPreference.Stop ? ActionPreference.Stop : ActionPreference.Continue;
             return preferences;
         }
 

@@ -150,6 +150,15 @@ namespace Agno.Tests
         }
 
         [Fact]
+        public void A_node_carries_an_optional_description()
+        {
+            var step = new Step("s", s => { });
+            Assert.Null(step.Description);
+            step.Description = "fetches the user";
+            Assert.Equal("fetches the user", step.Description);
+        }
+
+        [Fact]
         public async Task ExecuteAsync_refuses_a_null_session()
         {
             await Assert.ThrowsAsync<ArgumentNullException>(() => new Step("s", s => { }).ExecuteAsync(null!)).Guarded();
@@ -282,6 +291,21 @@ namespace Agno.Tests
         }
 
         [Fact]
+        public void A_refused_Then_leaves_the_existing_chain_intact()
+        {
+            var a = new Step("a", s => { });
+            var b = new Step("b", s => { });
+            var x = new Step("x", s => { });
+            a.Then(b);
+            b.Then(x);
+
+            Assert.Throws<InvalidOperationException>(() => b.Then(a));
+
+            Assert.Same(x, b.Next);
+            Assert.Equal(new WorkflowNode[] { a, b, x }, a.Chain());
+        }
+
+        [Fact]
         public async Task Workflow_spells_out_the_chains_of_its_steps()
         {
             var a = SetStep("a", "x", 1);
@@ -376,14 +400,15 @@ namespace Agno.Tests
             var session = AgnoSession.Create();
             using var bothFailing = new CountdownEvent(2);
             var parallel = new ParallelNode("fan")
-                .AddNode(new Step("first", s =>
+                // Bodies that fail before returning their task: both failures exist before either cancels the other.
+                .AddNode(new Step("first", (s, ct) =>
                 {
                     bothFailing.Signal();
                     bothFailing.Wait(HangGuard);
                     throw new InvalidOperationException("first broke");
                 }))
                 .AddNode(WaitingStep("middle", NewGate()))
-                .AddNode(new Step("last", s =>
+                .AddNode(new Step("last", (s, ct) =>
                 {
                     bothFailing.Signal();
                     bothFailing.Wait(HangGuard);
@@ -427,6 +452,26 @@ namespace Agno.Tests
             Assert.IsType<StepFailedException>(failed.Error);
             Assert.Equal(new object[] { "A", "C" }, (object?[])session.Output!);
             Assert.Equal(new[] { "x", "z" }, run.Root.KeysChanged.OrderBy(k => k));
+        }
+
+        [Fact]
+        public async Task Parallel_continue_policy_reports_a_branch_whose_nested_merge_failed()
+        {
+            var session = AgnoSession.Create();
+            var inner = new ParallelNode("inner") { MergePolicy = new MergePolicy { Strategy = MergeStrategy.Fail } }
+                .AddNode(SetStep("i1", "k", 1))
+                .AddNode(SetStep("i2", "k", 2));
+            var parallel = new ParallelNode("p") { ErrorPolicy = ErrorPolicy.Continue }
+                .AddNode(SetStep("ok", "a", 1))
+                .AddNode(inner);
+
+            var run = await parallel.ExecuteAsync(session).Guarded();
+
+            Assert.Equal(NodeStatus.CompletedWithErrors, run.Status);
+            Assert.Equal(new[] { "a" }, session.State.Keys);
+            var failed = Assert.Single(run.Failures);
+            Assert.Equal("inner", failed.Name);
+            Assert.IsType<MergeConflictException>(failed.Error);
         }
 
         [Fact]
@@ -600,7 +645,7 @@ namespace Agno.Tests
             Assert.Equal("slow", e.NodeName);
             Assert.Equal(TimeSpan.FromMilliseconds(50), e.Timeout);
             Assert.Equal("AgnoTimedOut", e.ErrorId);
-            Assert.Contains("'slow' exceeded its timeout of 0.05 s", e.Message);
+            Assert.Contains($"'slow' exceeded its timeout of {0.05:0.###} s", e.Message);
             Assert.Equal(0, session.State.Get("a"));
             Assert.Equal(NodeStatus.TimedOut, e.Run!.Status);
         }
@@ -645,7 +690,7 @@ namespace Agno.Tests
                 wf.ExecuteAsync(session, options: new RunOptions { Timeout = TimeSpan.FromMilliseconds(100) })).Guarded();
 
             Assert.Equal("wf", e.NodeName);
-            Assert.StartsWith("The run of 'wf' exceeded its timeout of 0.1 s", e.Message);
+            Assert.StartsWith($"The run of 'wf' exceeded its timeout of {0.1:0.###} s", e.Message);
             Assert.Equal(new[] { "a" }, session.State.Keys);
             Assert.Equal(NodeStatus.TimedOut, e.Run!.Status);
             Assert.Same(e, e.Run.Error);
@@ -699,6 +744,29 @@ namespace Agno.Tests
             await bodyDone.Task.Guarded();
             Assert.False(session.State.ContainsKey("late"));
             Assert.Equal(NodeStatus.Cancelled, Assert.Single(session.History).Status);
+        }
+
+        [Fact]
+        public async Task A_blocking_synchronous_body_that_ignores_its_token_still_lets_the_timeout_stop_the_run()
+        {
+            var session = AgnoSession.Create();
+            using var release = new ManualResetEventSlim(false);
+            var stubborn = new Step("blocking", s =>
+            {
+                release.Wait(HangGuard); // blocks, never looks at a token
+                s.State.Set("late", 1);
+            })
+            { Timeout = TimeSpan.FromMilliseconds(50) };
+            try
+            {
+                var running = Task.Run(() => stubborn.ExecuteAsync(session));
+                await Assert.ThrowsAsync<TimedOutException>(() => running.WaitAsync(TimeSpan.FromSeconds(5)));
+                Assert.False(session.State.ContainsKey("late"));
+            }
+            finally
+            {
+                release.Set();
+            }
         }
 
         [Fact]

@@ -668,7 +668,7 @@ namespace Agno.Tests
             Assert.Same(e.Run, Assert.Single(session.History));
         }
 
-        [Fact(Skip = "engine bug: ParallelNode.RunCoreAsync sets record.Conflicts only after a successful merge, so under MergeStrategy.Fail the run record has no conflicts")]
+        [Fact]
         public async Task Parallel_fail_strategy_still_records_the_conflicts_on_the_run_record()
         {
             var session = AgnoSession.Create();
@@ -681,6 +681,18 @@ namespace Agno.Tests
             var conflict = Assert.Single(e.Run!.Conflicts);
             Assert.Equal("k", conflict.Key);
             Assert.Equal(MergeStrategy.Fail, conflict.Strategy);
+        }
+
+        [Fact]
+        public async Task Parallel_branch_rewriting_a_two_dimensional_array_merges()
+        {
+            var session = AgnoSession.Create();
+            session.State.Set("grid", new int[2, 2]);
+            var parallel = new ParallelNode("p").AddNode(new Step("b1", s => s.State.Set("grid", new int[,] { { 1, 2 }, { 3, 4 } })));
+
+            await parallel.ExecuteAsync(session).Guarded();
+
+            Assert.Equal(4, ((int[,])session.State.Get("grid")!)[1, 1]);
         }
 
         [Fact]

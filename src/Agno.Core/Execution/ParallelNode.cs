@@ -100,8 +100,17 @@ namespace Agno.Core
             }
 
             var completed = Enumerable.Range(0, count).Where(i => sessions[i] != null).ToList();
-            var merge = StateMerger.Merge(Name, origin,
-                completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy);
+            MergeResult merge;
+            try
+            {
+                merge = StateMerger.Merge(Name, origin,
+                    completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy);
+            }
+            catch (MergeConflictException conflict)
+            {
+                record.Conflicts = conflict.Conflicts; // recorded whatever the strategy, even when the merge fails
+                throw;
+            }
             context.State.Apply(merge.Delta, environment.CheckpointFor(record));
             context.Output = completed.Select(i => sessions[i]!.Output).ToArray();
             record.KeysChanged = merge.Delta.Changes.Select(c => c.Key).ToList();

@@ -30,9 +30,14 @@ namespace Agno.Core
         /// <summary>Every conflict met by any merge of the run, whatever the strategy.</summary>
         public IReadOnlyList<MergeConflict> Conflicts => Root.Descendants().SelectMany(n => n.Conflicts).ToList();
 
-        /// <summary>The failures of branches that ErrorPolicy Continue let the run go on past.</summary>
+        /// <summary>
+        /// The nodes that failed where they failed (a failed node none of whose children failed):
+        /// in a completed run, the branches ErrorPolicy Continue let the run go on past.
+        /// </summary>
         public IReadOnlyList<NodeRecord> Failures =>
-            Root.Descendants().Where(n => n.Kind == NodeKind.Step && (n.Status == NodeStatus.Failed || n.Status == NodeStatus.TimedOut)).ToList();
+            Root.Descendants().Where(n => IsFailure(n) && !n.Children.Any(IsFailure)).ToList();
+
+        private static bool IsFailure(NodeRecord node) => node.Status == NodeStatus.Failed || node.Status == NodeStatus.TimedOut;
 
         public override string ToString() => $"Run of '{Name}': {Status} in {Duration.TotalMilliseconds:0} ms";
     }

@@ -21,7 +21,7 @@ namespace Agno.Core
 
         /// <summary>A step with a synchronous body.</summary>
         public Step(string name, Action<AgnoSession> body)
-            : this(name, (session, _) => { body(session); return Task.CompletedTask; })
+            : this(name, (session, _) => Task.Run(() => body(session)))
         {
             if (body == null) throw new ArgumentNullException(nameof(body));
         }

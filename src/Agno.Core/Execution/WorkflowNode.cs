@@ -28,8 +28,18 @@ namespace Agno.Core
         /// <summary>Runs <paramref name="next"/> after this node; returns <paramref name="next"/>, so that a.Then(b).Then(c) chains.</summary>
         public WorkflowNode Then(WorkflowNode next)
         {
-            Next = next ?? throw new ArgumentNullException(nameof(next));
-            Chain(); // refuses a loop now rather than at run time
+            if (next == null) throw new ArgumentNullException(nameof(next));
+            var previous = Next;
+            Next = next;
+            try
+            {
+                Chain(); // refuses a loop now rather than at run time
+            }
+            catch (InvalidOperationException)
+            {
+                Next = previous;
+                throw;
+            }
             return next;
         }
 
@@ -41,7 +51,6 @@ namespace Agno.Core
             {
                 if (chain.Contains(node))
                 {
-                    Next = null;
                     throw new InvalidOperationException($"'{node.Name}' is chained after itself (a loop of Then); a chain must end.");
                 }
                 chain.Add(node);

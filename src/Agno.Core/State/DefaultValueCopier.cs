@@ -3,6 +3,7 @@ using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Specialized;
+using System.Linq;
 using System.Numerics;
 using System.Reflection;
 
@@ -39,7 +40,17 @@ namespace Agno.Core
         private static bool IsImmutableType(Type t) =>
             t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(DateTime)
             || t == typeof(DateTimeOffset) || t == typeof(TimeSpan) || t == typeof(Guid) || t == typeof(Uri)
-            || t == typeof(Version) || t == typeof(BigInteger) || t == typeof(DBNull);
+            || t == typeof(Version) || t == typeof(BigInteger) || t == typeof(DBNull) || IsPlainStruct(t, 0);
+
+        /// <summary>A struct whose fields, all the way down, are immutable: copying the box copies it all.</summary>
+        private static bool IsPlainStruct(Type t, int depth) =>
+            t.IsValueType && !t.IsPrimitive && !t.IsEnum && depth < 8
+            && t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+                .All(f => f.FieldType.IsPrimitive || f.FieldType.IsEnum || f.FieldType == typeof(string) || f.FieldType == typeof(decimal)
+                          || (f.FieldType.IsValueType && (IsKnownImmutableStruct(f.FieldType) || IsPlainStruct(f.FieldType, depth + 1))));
+
+        private static bool IsKnownImmutableStruct(Type t) =>
+            t == typeof(DateTime) || t == typeof(DateTimeOffset) || t == typeof(TimeSpan) || t == typeof(Guid) || t == typeof(BigInteger);
 
         /// <summary>Copies a value found inside a container that is being copied.</summary>
         protected object? CopyNested(object? value, CopyScope scope)
@@ -55,7 +66,11 @@ namespace Agno.Core
                     using (scope.Enter(list)) return CopyList(list, scope);
             }
             if (TryCopyOther(value, scope, out var copy)) return copy;
-            if (value.GetType().IsValueType) return value; // a boxed struct is copied by unboxing
+            if (value.GetType().IsValueType)
+            {
+                throw new ValueRefusedException(null,
+                    $"the struct [{value.GetType().FullName}] holds a reference to a mutable object, so a copy would share it. Store its parts instead.");
+            }
             throw new ValueRefusedException(null,
                 $"the type [{value.GetType().FullName}] cannot be copied. Store its data as a hashtable, a list or a primitive instead.");
         }
@@ -129,11 +144,14 @@ namespace Agno.Core
             {
                 var definition = type.GetGenericTypeDefinition();
                 if (definition == typeof(List<>)) return Activator.CreateInstance(type, capacity)!;
-                if (definition == typeof(Dictionary<,>) || definition == typeof(SortedDictionary<,>) || definition == typeof(SortedList<,>))
-                {
-                    var comparer = type.GetProperty("Comparer")!.GetValue(source);
-                    return Activator.CreateInstance(type, comparer)!;
-                }
+            }
+            // A collection with a key comparer (Dictionary, SortedDictionary, ConcurrentDictionary...) keeps it.
+            var comparerProperty = type.GetProperty("Comparer", BindingFlags.Instance | BindingFlags.Public);
+            var withComparer = comparerProperty == null ? null
+                : type.GetConstructors().FirstOrDefault(c => c.GetParameters().Length == 1 && c.GetParameters()[0].ParameterType.IsAssignableFrom(comparerProperty.PropertyType));
+            if (withComparer != null)
+            {
+                return withComparer.Invoke(new[] { comparerProperty!.GetValue(source) });
             }
             var ctor = type.GetConstructor(Type.EmptyTypes);
             if (ctor == null)
@@ -168,6 +186,20 @@ namespace Agno.Core
                         if (!b.Contains(entry.Key) || !AreEqual(entry.Value, b[entry.Key], depth + 1)) return false;
                     }
                     return !(left is OrderedDictionary) || SameKeyOrder(a, b);
+                case Array x when x.Rank != 1:
+                    var other = (Array)right;
+                    if (other.Rank != x.Rank) return false;
+                    for (int d = 0; d < x.Rank; d++)
+                    {
+                        if (x.GetLength(d) != other.GetLength(d)) return false;
+                    }
+                    var items = other.GetEnumerator();
+                    foreach (var item in x)
+                    {
+                        items.MoveNext();
+                        if (!AreEqual(item, items.Current, depth + 1)) return false;
+                    }
+                    return true;
                 case IList x:
                     var y = (IList)right;
                     if (x.Count != y.Count) return false;

@@ -1,0 +1,134 @@
+<#
+.SYNOPSIS
+    The seed's user -> orders -> report workflow, as an ops script: an account review for a
+    customer escalation.
+.DESCRIPTION
+    Step 1 looks the user up. Then three branches run in parallel, each fetching one kind of
+    record (orders, invoices, support tickets) for that user; they share nothing while they run,
+    and their changes are merged back in branch order. Last, a report step reads everything.
+
+    The data is simulated (no network), so the run is the same every time. Run it with
+    'build.ps1 demo', or directly once the module is built: & examples/user-orders-report.ps1
+#>
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../out/Agno') -Force
+
+# The simulated back ends. Steps run in their own runspaces and can't see caller variables;
+# $using:backend gives each step its own copy.
+$backend = @{
+    Users    = @{
+        'user-123' = [ordered]@{ id = 'user-123'; name = 'Alice'; email = 'alice@example.com'; tier = 'gold' }
+    }
+    Orders   = @{
+        'user-123' = @(
+            [pscustomobject]@{ Id = 'order-1'; Total = [decimal]120.00; Status = 'Delivered' }
+            [pscustomobject]@{ Id = 'order-2'; Total = [decimal]89.50; Status = 'Delayed' }
+            [pscustomobject]@{ Id = 'order-3'; Total = [decimal]15.25; Status = 'Delivered' }
+        )
+    }
+    Invoices = @{
+        'user-123' = @(
+            [pscustomobject]@{ Id = 'inv-1001'; Amount = [decimal]120.00; Paid = $true }
+            [pscustomobject]@{ Id = 'inv-1002'; Amount = [decimal]89.50; Paid = $false }
+        )
+    }
+    Tickets  = @{
+        'user-123' = @(
+            [pscustomobject]@{ Id = 'T-501'; Subject = 'Where is order-2?'; Open = $true }
+            [pscustomobject]@{ Id = 'T-502'; Subject = 'Charged for a delayed order'; Open = $true }
+            [pscustomobject]@{ Id = 'T-480'; Subject = 'Password reset'; Open = $false }
+        )
+    }
+}
+
+# 'findings' and 'open_items' are written by every branch: without reducers the last branch
+# would overwrite the others (last-write-wins). Starting them in the session gives the
+# reducers a base to diff each branch against.
+$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' `
+    -State @{ findings = [string[]]@(); open_items = 0 }
+
+$getUser = New-AgnoStep -Name 'get-user' -ScriptBlock {
+    $userId = $AgnoSession.Input
+    $user = ($using:backend).Users[$userId]
+    if (-not $user) { throw "No user '$userId'." }
+    Set-AgnoState -Key user_info -Value $user
+}
+
+# The sleeps stand in for slow back ends: the branches finish in whatever order they happen
+# to, but their changes are merged in the order given (orders, invoices, tickets), so
+# 'findings' reads the same on every run.
+$getOrders = New-AgnoStep -Name 'get-orders' -ScriptBlock {
+    $user = Get-AgnoState -Key user_info
+    Start-Sleep -Milliseconds 300
+    $orders = ($using:backend).Orders[$user.id]
+    $delayed = @($orders | Where-Object Status -EQ 'Delayed')
+    Set-AgnoState -Key orders -Value $orders
+    Set-AgnoState -Key findings -Value ((Get-AgnoState findings) + "orders: $($orders.Count) found, $($delayed.Count) delayed")
+    Set-AgnoState -Key open_items -Value ((Get-AgnoState open_items) + $delayed.Count)
+}
+
+$getInvoices = New-AgnoStep -Name 'get-invoices' -ScriptBlock {
+    $user = Get-AgnoState -Key user_info
+    Start-Sleep -Milliseconds 150
+    $invoices = ($using:backend).Invoices[$user.id]
+    $unpaid = @($invoices | Where-Object { -not $_.Paid })
+    Set-AgnoState -Key invoices -Value $invoices
+    Set-AgnoState -Key findings -Value ((Get-AgnoState findings) + "invoices: $($invoices.Count) found, $($unpaid.Count) unpaid")
+    Set-AgnoState -Key open_items -Value ((Get-AgnoState open_items) + $unpaid.Count)
+}
+
+$getTickets = New-AgnoStep -Name 'get-tickets' -ScriptBlock {
+    $user = Get-AgnoState -Key user_info
+    $tickets = ($using:backend).Tickets[$user.id]
+    $open = @($tickets | Where-Object Open)
+    Set-AgnoState -Key tickets -Value $tickets
+    Set-AgnoState -Key findings -Value ((Get-AgnoState findings) + "tickets: $($tickets.Count) found, $($open.Count) open")
+    Set-AgnoState -Key open_items -Value ((Get-AgnoState open_items) + $open.Count)
+}
+
+$fetch = New-AgnoParallel -Name 'fetch' -Step $getOrders, $getInvoices, $getTickets `
+    -Reducer @{ findings = 'Append'; open_items = 'Sum' }
+
+# The report step's output becomes the session's Output.
+$report = New-AgnoStep -Name 'report' -ScriptBlock {
+    $user = Get-AgnoState -Key user_info
+    $orders = Get-AgnoState -Key orders
+    $invoices = Get-AgnoState -Key invoices
+    $tickets = Get-AgnoState -Key tickets
+    $openItems = Get-AgnoState -Key open_items
+    [pscustomobject]@{
+        User           = "$($user.name) <$($user.email)>"
+        Tier           = $user.tier
+        Orders         = $orders.Count
+        OrderTotal     = ($orders | Measure-Object -Property Total -Sum).Sum
+        UnpaidInvoices = @($invoices | Where-Object { -not $_.Paid }).Id -join ', '
+        OpenTickets    = @($tickets | Where-Object Open).Id -join ', '
+        OpenItems      = $openItems
+        Findings       = (Get-AgnoState -Key findings) -join '; '
+        Summary        = "Report for $($user.name) ($($user.id)): $($orders.Count) orders, $openItems open items"
+    }
+}
+
+$workflow = New-AgnoWorkflow -Name 'account-review' -Step $getUser, $fetch, $report
+
+# -PassThru adds the run record after the steps' own output.
+$run = Invoke-AgnoWorkflow -Workflow $workflow -Session $session -PassThru |
+    Where-Object { $_ -is [Agno.Core.RunRecord] }
+
+Write-Host "`n== Report (the session's Output) ==" -ForegroundColor Cyan
+$session.Output | Format-List | Out-Host
+
+Write-Host '== Final state ==' -ForegroundColor Cyan
+# Type next to Key: the values come back as the types stored (Int32, OrderedDictionary...).
+Get-AgnoState -Session $session |
+    Format-Table Key, @{ Label = 'Type'; Expression = { $_.Value.GetType().Name } }, Value -Wrap | Out-Host
+
+Write-Host '== Run record ==' -ForegroundColor Cyan
+$run | Out-Host
+
+Write-Host '== Step records ==' -ForegroundColor Cyan
+$run.Steps | Format-Table -AutoSize -Wrap | Out-Host
+
+$session.Output.Summary
+if ($run.Status -ne 'Completed') { exit 1 }
+exit 0
