@@ -7,9 +7,16 @@
     record (orders, invoices, support tickets) for that user; they share nothing while they run,
     and their changes are merged back in branch order. Last, a report step reads everything.
 
+    The session lives in a SQLite store (-Store, else $env:AGNO_STORE, else out/demo/agno-demo.db),
+    so a second run opens the session the first one left, and -Resume continues a run that was
+    stopped half-way instead of starting it again.
+
     The data is simulated (no network), so the run is the same every time. Run it with
     'build.ps1 demo', or directly once the module is built: & examples/user-orders-report.ps1
 #>
+param(
+    [string] $Store = $(if ($env:AGNO_STORE) { $env:AGNO_STORE } else { [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../out/demo/agno-demo.db')) })
+)
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../out/Agno') -Force
 
@@ -41,17 +48,26 @@ $backend = @{
     }
 }
 
-# 'findings' and 'open_items' are written by every branch: without reducers the last branch
-# would overwrite the others (last-write-wins). Starting them in the session gives the
-# reducers a base to diff each branch against.
-$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' `
-    -State @{ findings = [string[]]@(); open_items = 0 }
+$known = Get-AgnoSession -Store $Store -SessionId 'escalation-4711'
+if ($known) {
+    Write-Host ("Opening session escalation-4711 from {0}: {1} keys, {2} commits, last run {3}." -f $Store, $known.KeyCount, $known.Version, $known.LastRunStatus) -ForegroundColor Cyan
+}
+else {
+    Write-Host "Creating session escalation-4711 in $Store." -ForegroundColor Cyan
+}
+$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' -Store $Store
+Set-AgnoState -Key reviews -Value ((Get-AgnoState -Key reviews -ErrorAction SilentlyContinue) + 1)
 
+# 'findings' and 'open_items' are written by every branch: without reducers the last branch
+# would overwrite the others (last-write-wins). Resetting them here gives the reducers a base
+# to diff each branch against.
 $getUser = New-AgnoStep -Name 'get-user' -ScriptBlock {
     $userId = $AgnoSession.Input
     $user = ($using:backend).Users[$userId]
     if (-not $user) { throw "No user '$userId'." }
     Set-AgnoState -Key user_info -Value $user
+    Set-AgnoState -Key findings -Value ([string[]]@())
+    Set-AgnoState -Key open_items -Value 0
 }
 
 # The sleeps stand in for slow back ends: the branches finish in whatever order they happen
@@ -111,8 +127,9 @@ $report = New-AgnoStep -Name 'report' -ScriptBlock {
 
 $workflow = New-AgnoWorkflow -Name 'account-review' -Step $getUser, $fetch, $report
 
-# -PassThru adds the run record after the steps' own output.
-$run = Invoke-AgnoWorkflow -Workflow $workflow -Session $session -PassThru |
+# -PassThru adds the run record after the steps' own output. -Resume continues this workflow's
+# last run if it did not finish (its completed steps are skipped); otherwise it runs afresh.
+$run = Invoke-AgnoWorkflow -Workflow $workflow -Session $session -Resume -PassThru |
     Where-Object { $_ -is [Agno.Core.RunRecord] }
 
 Write-Host "`n== Report (the session's Output) ==" -ForegroundColor Cyan
@@ -129,6 +146,7 @@ $run | Out-Host
 Write-Host '== Step records ==' -ForegroundColor Cyan
 $run.Steps | Format-Table -AutoSize -Wrap | Out-Host
 
+Write-Host ("This session has been reviewed {0} time(s); its state is in {1}." -f (Get-AgnoState -Key reviews), $Store) -ForegroundColor Cyan
 $session.Output.Summary
 if ($run.Status -ne 'Completed') { exit 1 }
 exit 0
