@@ -31,6 +31,7 @@ namespace Agno.PowerShell
         // The step's code runs in a child scope of this script, which holds what the step is given.
         private const string Bootstrap = @"
 param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments)
+if ($null -ne $AgnoStepSession -and $AgnoStepCode -is [string]) { $global:Error.Clear() }
 foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) }
 foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) }
 foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop }

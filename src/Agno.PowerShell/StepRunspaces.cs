@@ -9,17 +9,15 @@ namespace Agno.PowerShell
 {
     /// <summary>
     /// The one place that starts runspaces for steps: a pool of opened runspaces with the Agno module
-    /// loaded, each lent to one running step at a time. A returned runspace is reset (variables) and
-    /// kept only if the step left nothing else behind (functions, aliases, modules, drives, location);
-    /// otherwise it is disposed. The pool never limits how many run at once (throttles belong to
+    /// loaded, each lent to one running step at a time. A returned runspace is kept as it is when
+    /// the step left nothing behind (see <see cref="RunspaceFingerprint"/>); else it is reset
+    /// (ResetRunspaceState) and kept if that made it clean; else it is disposed. The pool never limits how many run at once (throttles belong to
     /// parallel nodes), so nested invocations cannot deadlock on it.
     /// </summary>
     internal sealed class StepRunspaces
     {
         public static StepRunspaces Shared { get; } = new StepRunspaces(Math.Max(4, Environment.ProcessorCount * 2));
 
-        private const string FingerprintScript =
-            "'{0}|{1}|{2}|{3}|{4}' -f @(Get-ChildItem function:).Count, @(Get-ChildItem alias:).Count, @(Get-Module).Count, @(Get-PSDrive).Count, $PWD.Path";
 
         private readonly ConcurrentBag<Lease> _idle = new ConcurrentBag<Lease>();
         private readonly int _maxIdle;
@@ -52,7 +50,9 @@ namespace Agno.PowerShell
             var runspace = RunspaceFactory.CreateRunspace(_initialState.Value);
             runspace.Name = "Agno";
             runspace.Open();
-            return new Lease(runspace, Fingerprint(runspace));
+            // The baseline is taken after a reset, the state every kept runspace is returned to.
+            runspace.ResetRunspaceState();
+            return new Lease(runspace, RunspaceFingerprint.Take(runspace));
         }
 
         /// <summary>Takes a runspace back: reset and kept when clean, else disposed.</summary>
@@ -66,8 +66,11 @@ namespace Agno.PowerShell
             {
                 try
                 {
-                    keep = Fingerprint(runspace) == lease.Baseline;
-                    if (keep) runspace.ResetRunspaceState();
+                    if (!RunspaceFingerprint.Take(runspace).Matches(lease.Baseline))
+                    {
+                        runspace.ResetRunspaceState();
+                        keep = RunspaceFingerprint.Take(runspace).Matches(lease.Baseline);
+                    }
                 }
                 catch (Exception)
                 {
@@ -78,24 +81,17 @@ namespace Agno.PowerShell
             else runspace.Dispose();
         }
 
-        private static string Fingerprint(Runspace runspace)
-        {
-            using var ps = System.Management.Automation.PowerShell.Create();
-            ps.Runspace = runspace;
-            return ps.AddScript(FingerprintScript).Invoke().FirstOrDefault()?.ToString() ?? "";
-        }
-
         /// <summary>A runspace lent to one step, and what it looked like when clean.</summary>
         internal sealed class Lease
         {
-            public Lease(Runspace runspace, string baseline)
+            public Lease(Runspace runspace, RunspaceFingerprint baseline)
             {
                 Runspace = runspace;
                 Baseline = baseline;
             }
 
             public Runspace Runspace { get; }
-            public string Baseline { get; }
+            public RunspaceFingerprint Baseline { get; }
         }
     }
 }
