@@ -48,13 +48,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private int _active;
 
-        private readonly string _activity;
-        private readonly int _progressId;
-        private readonly int _totalSteps;
-        private int _finishedSteps;
-        private int _nextChildId;
-        private readonly ConcurrentDictionary<NodeRecord, int> _childIds = new ConcurrentDictionary<NodeRecord, int>();
-        private static int _progressIds = 0x41670000;
+        private readonly RunProgress? _progress;
 
         public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node)
         {
@@ -62,9 +56,10 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
             _callerRunspace = Runspace.DefaultRunspace;
             Isolation = isolation;
             _preferences = CallerPreferences(cmdlet);
-            _activity = $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'";
-            _progressId = Interlocked.Add(ref _progressIds, 0x1000);
-            _totalSteps = CountSteps(node);
+            if (!(_preferences["ProgressPreference"] is ActionPreference progress && progress == ActionPreference.SilentlyContinue))
+            {
+                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node));
+            }
         }
 
         public StepIsolation Isolation { get; }
@@ -103,10 +98,10 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
             {
                 if (engine.IsCompleted && deadline == null) deadline = DateTime.UtcNow + WindDown;
                 if (deadline.HasValue && DateTime.UtcNow > deadline.Value) break;
-                if (!_queue.TryTake(out var work, 200)) continue;
                 try
                 {
-                    work();
+                    if (_queue.TryTake(out var work, 100)) work();
+                    _progress?.Refresh();
                 }
                 catch (Exception e)
                 {
@@ -115,7 +110,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                 }
             }
             Post(() => { }); // nothing more is pumped; later posts are dropped
-            if (_totalSteps > 0 && WriteFailure == null && !Stopping) WriteProgressSafely(new ProgressRecord(_progressId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+            if (WriteFailure == null) _progress?.Complete();
         }
 
         private void Post(Action work)
@@ -264,7 +259,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
             streams.Progress.DataAdded += (s, e) =>
             {
                 var r = streams.Progress[e.Index];
-                if (r.ParentActivityId < 0) r.ParentActivityId = _progressId;
+                if (r.ParentActivityId < 0 && _progress != null) r.ParentActivityId = _progress.ParentId;
                 r.Activity = tag + r.Activity;
                 Post(() => _cmdlet.WriteProgress(r));
             };
@@ -303,32 +298,12 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
 
         void IRunObserver.NodeStarted(NodeRecord node)
         {
-            if (node.Kind != NodeKind.Step || _totalSteps == 0) return;
-            var id = _childIds.GetOrAdd(node, _ => _progressId + 1 + Interlocked.Increment(ref _nextChildId) % 0xFFF);
-            var record = new ProgressRecord(id, node.Path, "Running") { ParentActivityId = _progressId };
-            Post(() => WriteProgressSafely(ParentProgress()));
-            Post(() => WriteProgressSafely(record));
+            if (node.Kind == NodeKind.Step) _progress?.StepStarted(node);
         }
 
         void IRunObserver.NodeFinished(NodeRecord node)
         {
-            if (node.Kind != NodeKind.Step || _totalSteps == 0) return;
-            Interlocked.Increment(ref _finishedSteps);
-            if (_childIds.TryRemove(node, out var id))
-            {
-                var record = new ProgressRecord(id, node.Path, node.Status.ToString()) { ParentActivityId = _progressId, RecordType = ProgressRecordType.Completed };
-                Post(() => WriteProgressSafely(record));
-            }
-            Post(() => WriteProgressSafely(ParentProgress()));
-        }
-
-        private ProgressRecord ParentProgress()
-        {
-            int finished = Math.Min(_finishedSteps, _totalSteps);
-            return new ProgressRecord(_progressId, _activity, $"{finished} of {_totalSteps} steps finished")
-            {
-                PercentComplete = (int)(100L * finished / _totalSteps),
-            };
+            if (node.Kind == NodeKind.Step) _progress?.StepFinished(node);
         }
 
         private void WriteProgressSafely(ProgressRecord record)
