@@ -48,7 +48,7 @@ $backend = @{
     }
 }
 
-$known = Get-AgnoSession -Store $Store -SessionId 'escalation-4711'
+$known = if (Test-Path $Store) { Get-AgnoSession -Store $Store -SessionId 'escalation-4711' }
 if ($known) {
     Write-Host ("Opening session escalation-4711 from {0}: {1} keys, {2} commits, last run {3}." -f $Store, $known.KeyCount, $known.Version, $known.LastRunStatus) -ForegroundColor Cyan
 }

@@ -21,7 +21,12 @@ namespace Agno.PowerShell
                 case ParallelFailedException e: return Record(e, e.ErrorId, ErrorCategory.OperationStopped, e.NodeName);
                 case MergeConflictException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.NodeName);
                 case ReducerFailedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.Key);
-                case StoreException e: return Record(e, e.ErrorId, e.ErrorId == "AgnoSessionUserMismatch" ? ErrorCategory.PermissionDenied : ErrorCategory.ResourceUnavailable, null);
+                case StoreException e: return Record(e, e.ErrorId, e.ErrorId switch
+                {
+                    "AgnoSessionUserMismatch" => ErrorCategory.PermissionDenied,
+                    "AgnoStoreNotFound" => ErrorCategory.ObjectNotFound,
+                    _ => ErrorCategory.ResourceUnavailable,
+                }, null);
                 case TimedOutException e: return Record(e, e.ErrorId, ErrorCategory.OperationTimeout, e.NodeName);
                 case ArgumentException e: return Record(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, e.ParamName);
                 case OperationCanceledException e: return Record(e, "AgnoStopped", ErrorCategory.OperationStopped, null);

@@ -26,7 +26,7 @@ namespace Agno.PowerShell
         {
             try
             {
-                var store = StoreCache.Resolve(this, Store)!;
+                var store = StoreCache.Resolve(this, Store, create: false)!;
                 var patterns = (SessionId ?? new[] { "*" }).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
                 foreach (var info in store.ListSessions(UserId).Where(i => patterns.Any(p => p.IsMatch(i.SessionId))))
                 {

@@ -22,7 +22,7 @@ namespace Agno.PowerShell
             ISessionStore store;
             try
             {
-                store = StoreCache.Resolve(this, Store)!;
+                store = StoreCache.Resolve(this, Store, create: false)!;
             }
             catch (Exception e) when (e is AgnoException || e is ArgumentException)
             {

@@ -18,12 +18,19 @@ namespace Agno.PowerShell
         private static readonly ConcurrentDictionary<string, Lazy<ISessionStore>> Stores =
             new ConcurrentDictionary<string, Lazy<ISessionStore>>(StringComparer.Ordinal);
 
-        /// <summary>The store at <paramref name="path"/> (resolved against the caller's location), or $env:AGNO_STORE's, or null.</summary>
-        public static ISessionStore? Resolve(PSCmdlet caller, string? path)
+        /// <summary>
+        /// The store at <paramref name="path"/> (resolved against the caller's location), or $env:AGNO_STORE's,
+        /// or null. Only <paramref name="create"/> makes a store where there is none.
+        /// </summary>
+        public static ISessionStore? Resolve(PSCmdlet caller, string? path, bool create = true)
         {
             if (string.IsNullOrWhiteSpace(path)) path = Environment.GetEnvironmentVariable(EnvironmentVariable);
             if (string.IsNullOrWhiteSpace(path)) return null;
             var full = caller.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+            if (!create && !File.Exists(full))
+            {
+                throw new StoreException("AgnoStoreNotFound", $"There is no store at '{full}'. Check the path; New-AgnoSession -Store creates one.");
+            }
             var lazy = Stores.GetOrAdd(Path.GetFullPath(full), p => new Lazy<ISessionStore>(() => new SqliteSessionStore(p, PSTypedJsonCodec.Instance)));
             try
             {

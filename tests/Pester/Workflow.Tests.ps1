@@ -407,8 +407,7 @@ Describe '-ErrorPolicy Continue merges the branches that succeeded' {
         $session = New-AgnoSession
         $p = New-AgnoParallel 'fan' -ErrorPolicy Continue -Step (New-AgnoStep 'ok' { Set-AgnoState -Key ok -Value 1 }), (New-AgnoStep 'bad' { throw 'nope' })
         $after = New-AgnoStep 'after' { Set-AgnoState -Key after -Value 1 }
-        # (not -ErrorAction SilentlyContinue: as in any PowerShell function, that preference would silence the step's throw)
-        Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step $p, $after) -Session $session -ErrorVariable failures 2>$null
+        Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step $p, $after) -Session $session -ErrorVariable failures -ErrorAction SilentlyContinue
         Get-AgnoState -Session $session -Key ok | Should -Be 1
         Get-AgnoState -Session $session -Key after | Should -Be 1
         $failures.Count | Should -Be 1

@@ -103,7 +103,14 @@ namespace Agno.Core
         {
             var directory = Path.GetDirectoryName(path);
             if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
-            using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+            try
+            {
+                using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return; // another process created it first: it is theirs to set up, and SQLite serializes the rest
+            }
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows)) return;
             // File.SetUnixFileMode exists from .NET 7 (PowerShell 7.3+); libc's chmod elsewhere.
             var setMode = typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), Type.GetType("System.IO.UnixFileMode")! ?? typeof(int) });

@@ -1,0 +1,401 @@
+<#
+.SYNOPSIS
+    Runs every benchmark (engine and module) and writes docs/benchmarks.md.
+.DESCRIPTION
+    1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine.
+    2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against out/Agno (build.ps1 build lays it out):
+       its results go to <OutDir>/module.json.
+    3. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
+       met or missed, the machine, and the command that reproduces it; and every result in
+       <OutDir>/results.json.
+    build.ps1 bench runs this after building the module. A full run takes about 15-20 minutes on 2 cores.
+
+    -Quick runs every benchmark once at tiny sizes (about a minute), for the test suite: its numbers
+    mean nothing, so it never overwrites docs/benchmarks.md; its report goes to <OutDir>/benchmarks.md.
+    -ReportOnly runs nothing and writes the report again from the results already in <OutDir> (after
+    editing bench/analysis.md, the hand-written explanation of missed targets that the report includes).
+.PARAMETER OutDir
+    Where results go (default: out/bench, or out/bench-quick with -Quick).
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 bench
+.EXAMPLE
+    dotnet pwsh -NoProfile -File bench/Invoke-Benchmarks.ps1 -Quick
+#>
+[CmdletBinding()]
+param(
+    [switch] $Quick,
+    [string] $OutDir,
+    [switch] $ReportOnly
+)
+
+$ErrorActionPreference = 'Stop'
+$root = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path
+if (-not $OutDir) { $OutDir = Join-Path $root $(if ($Quick) { 'out/bench-quick' } else { 'out/bench' }) }
+$OutDir = [IO.Path]::GetFullPath($OutDir)
+$engineDir = Join-Path $OutDir 'engine'
+$moduleJson = Join-Path $OutDir 'module.json'
+$report = if ($Quick) { Join-Path $OutDir 'benchmarks.md' } else { Join-Path $root 'docs/benchmarks.md' }
+$reproduce = 'dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 bench'
+
+$runFile = Join-Path $OutDir 'run.json'
+
+# --- 1. The engine (BenchmarkDotNet) ------------------------------------------------------------------
+
+function Invoke-EngineBenchmarks {
+    $project = Join-Path $root 'bench/Agno.Benchmarks/Agno.Benchmarks.csproj'
+    & dotnet build $project -c Release --nologo --verbosity quiet | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "Building $project failed (exit $LASTEXITCODE)." }
+    $engineLog = Join-Path $OutDir 'engine.log'
+    $engineArgs = @((Join-Path $root 'bench/Agno.Benchmarks/bin/Release/net10.0/Agno.Benchmarks.dll'), '--out', $engineDir)
+    if ($Quick) { $engineArgs += '--quick' }
+    Write-Host "Running the engine benchmarks (BenchmarkDotNet; log: $engineLog)..."
+    & dotnet @engineArgs *> $engineLog
+    $engineExit = $LASTEXITCODE
+    if ($engineExit -ne 0) {
+        Get-Content $engineLog -Tail 40 | Out-Host
+        throw "The engine benchmarks failed (exit $engineExit); see $engineLog."
+    }
+    Get-ChildItem (Join-Path $engineDir 'results') -Filter *-report-github.md | ForEach-Object { Get-Content $_.FullName | Out-Host }
+}
+
+# --- 2. The module ------------------------------------------------------------------------------------
+
+function Invoke-ModuleBenchmarks {
+    # A fresh pwsh, the one running this script. Under 'dotnet pwsh' the process is dotnet, which runs pwsh.dll.
+    $exe = (Get-Process -Id $PID).Path
+    $exeArgs = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+    $moduleArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'bench/Module.Benchmarks.ps1'), '-OutFile', $moduleJson, '-ModulePath', (Join-Path $root 'out/Agno'))
+    if ($Quick) { $moduleArgs += '-Quick' }
+    Write-Host 'Running the module benchmarks...'
+    & $exe @exeArgs @moduleArgs | Out-Host
+    if ($LASTEXITCODE -ne 0 -or -not (Test-Path $moduleJson)) { throw "The module benchmarks failed (exit $LASTEXITCODE)." }
+}
+
+$phases = [ordered]@{}
+if ($ReportOnly) {
+    if (-not (Test-Path $runFile)) { throw "-ReportOnly: $OutDir holds no results (no run.json); run the benchmarks first." }
+    $run = Get-Content $runFile -Raw | ConvertFrom-Json
+    if ([bool] $run.Quick -ne [bool] $Quick) { throw "-ReportOnly: the results in $OutDir are from a run with Quick=$($run.Quick)." }
+    $started = [datetime]::Parse($run.Started, [cultureinfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind)
+    foreach ($p in $run.Phases.PSObject.Properties) { $phases[$p.Name] = [timespan]::FromSeconds($p.Value) }
+}
+else {
+    foreach ($stale in $engineDir, $moduleJson, (Join-Path $OutDir 'results.json'), $runFile) {
+        if (Test-Path $stale) { Remove-Item $stale -Recurse -Force }
+    }
+    New-Item -ItemType Directory -Force -Path $OutDir, $engineDir | Out-Null
+    $started = Get-Date
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    Invoke-EngineBenchmarks
+    $phases['engine (BenchmarkDotNet, with its build)'] = $watch.Elapsed
+    $watch.Restart()
+    Invoke-ModuleBenchmarks
+    $phases['module (PowerShell)'] = $watch.Elapsed
+    $phases['total'] = (Get-Date) - $started
+    $seconds = [ordered]@{}
+    foreach ($key in $phases.Keys) { $seconds[$key] = $phases[$key].TotalSeconds }
+    @{ Started = $started.ToString('o'); Quick = [bool] $Quick; Phases = $seconds } | ConvertTo-Json -Depth 3 | Set-Content $runFile -Encoding utf8
+}
+
+# --- 3. Results -----------------------------------------------------------------------------------------
+
+# Every result as one record: Benchmark, Case, Variant, Unit, Median, Min, Max (and Allocated for the engine).
+$results = [System.Collections.Generic.List[object]]::new()
+$engineInfo = $null
+foreach ($file in Get-ChildItem (Join-Path $engineDir 'results') -Filter '*-report-full.json' | Sort-Object Name) {
+    $json = Get-Content $file.FullName -Raw | ConvertFrom-Json
+    $engineInfo = $json.HostEnvironmentInfo
+    foreach ($b in $json.Benchmarks) {
+        $benchmark = switch ($b.Type) {
+            'StateAccessBenchmarks' { ($b.Method -split '_')[0] }
+            'ForkBenchmarks' { 'Fork' }
+            'MergeBenchmarks' { 'Merge' }
+            default { $b.Type }
+        }
+        $results.Add([pscustomobject][ordered]@{
+                Benchmark = $benchmark
+                # BenchmarkDotNet orders parameters by name; the report puts the state's size first.
+                Case      = (@($b.Parameters -split '&' | Sort-Object { $_ -notlike 'StateKeys=*' }, { $_ }) -join ', ')
+                Variant   = $b.Method
+                Unit      = 'ns'
+                Median    = [double] $b.Statistics.Median
+                Min       = [double] $b.Statistics.Min
+                Max       = [double] $b.Statistics.Max
+                Allocated = [double] $b.Memory.BytesAllocatedPerOperation
+            })
+    }
+}
+$module = Get-Content $moduleJson -Raw | ConvertFrom-Json
+foreach ($r in $module.Results) {
+    $results.Add([pscustomobject][ordered]@{
+            Benchmark = $r.Benchmark; Case = $r.Case; Variant = $r.Variant; Unit = $r.Unit
+            Median = [double] $r.Median; Min = [double] $r.Min; Max = [double] $r.Max; Allocated = $null
+        })
+}
+$results | ConvertTo-Json -Depth 3 | Set-Content (Join-Path $OutDir 'results.json') -Encoding utf8
+
+function Find-Result([string] $Benchmark, [string] $Case, [string] $Variant) {
+    $results | Where-Object { $_.Benchmark -eq $Benchmark -and $_.Case -eq $Case -and $_.Variant -eq $Variant } | Select-Object -First 1
+}
+
+function Format-Value([double] $Value, [string] $Unit) {
+    $c = [cultureinfo]::InvariantCulture
+    switch ($Unit) {
+        'ns' {
+            if ([Math]::Abs($Value) -ge 1e6) { return ($Value / 1e6).ToString('#,0.00', $c) + ' ms' }
+            if ([Math]::Abs($Value) -ge 1e3) { return ($Value / 1e3).ToString('#,0.00', $c) + ' µs' }
+            return $Value.ToString('#,0.0', $c) + ' ns'
+        }
+        'ms' {
+            if ([Math]::Abs($Value) -ge 1000) { return ($Value / 1000).ToString('#,0.00', $c) + ' s' }
+            return $Value.ToString('#,0.00', $c) + ' ms'
+        }
+        'bytes' {
+            if ([Math]::Abs($Value) -ge 1MB) { return ($Value / 1MB).ToString('#,0.00', $c) + ' MiB' }
+            if ([Math]::Abs($Value) -ge 1KB) { return ($Value / 1KB).ToString('#,0.0', $c) + ' KiB' }
+            return $Value.ToString('#,0', $c) + ' B'
+        }
+        default { return $Value.ToString('#,0.###', $c) + " $Unit" }
+    }
+}
+
+function Format-Ratio([double] $Ratio) {
+    $c = [cultureinfo]::InvariantCulture
+    if ([double]::IsNaN($Ratio) -or [double]::IsInfinity($Ratio)) { return 'n/a' }
+    if ($Ratio -ge 100) { return $Ratio.ToString('#,0', $c) + 'x' }
+    if ($Ratio -ge 0.1) { return $Ratio.ToString('0.00', $c) + 'x' }
+    return $Ratio.ToString('0.####', $c) + 'x'
+}
+
+# One table per case: each variant's median, min-max (and allocation), and its median over every other variant's.
+function Format-Cases([string] $Benchmark, [string[]] $Variants) {
+    $rows = @($results | Where-Object Benchmark -EQ $Benchmark)
+    $cases = @($rows | ForEach-Object Case | Select-Object -Unique)
+    if (-not $Variants) { $Variants = @($rows | ForEach-Object Variant | Select-Object -Unique) }
+    $hasAllocated = @($rows | Where-Object { $null -ne $_.Allocated }).Count -gt 0
+    $lines = [System.Collections.Generic.List[string]]::new()
+    foreach ($case in $cases) {
+        $inCase = @(foreach ($v in $Variants) { $rows | Where-Object { $_.Case -eq $case -and $_.Variant -eq $v } | Select-Object -First 1 })
+        if ($inCase.Count -eq 0) { continue }
+        $header = '| ' + $case + ' | median | min - max |' + $(if ($hasAllocated) { ' allocated |' } else { '' })
+        $rule = '| --- | ---: | ---: |' + $(if ($hasAllocated) { ' ---: |' } else { '' })
+        if ($inCase.Count -gt 1) {
+            foreach ($other in $inCase) { $header += " ÷ ``$($other.Variant)`` |"; $rule += ' ---: |' }
+        }
+        $lines.Add($header); $lines.Add($rule)
+        foreach ($r in $inCase) {
+            $line = "| ``$($r.Variant)`` | $(Format-Value $r.Median $r.Unit) | $(Format-Value $r.Min $r.Unit) - $(Format-Value $r.Max $r.Unit) |"
+            if ($hasAllocated) { $line += ' ' + $(if ($null -ne $r.Allocated) { Format-Value $r.Allocated 'bytes' } else { '' }) + ' |' }
+            if ($inCase.Count -gt 1) {
+                foreach ($other in $inCase) {
+                    $line += ' ' + $(if ($other -eq $r) { '1' } else { Format-Ratio ($r.Median / $other.Median) }) + ' |'
+                }
+            }
+            $lines.Add($line)
+        }
+        $lines.Add('')
+    }
+    $lines
+}
+
+# --- Targets (issue 5), each from ratios measured in this run -----------------------------------------
+
+$targets = [System.Collections.Generic.List[object]]::new()
+function Add-Target([string] $Target, [string] $Measured, $Met) {
+    $status = if ($null -eq $Met) { 'not measured' } elseif ($Met) { 'met' } else { '**missed**' }
+    $targets.Add([pscustomobject]@{ Target = $Target; Measured = $Measured; Status = $status })
+}
+
+$fork10 = Find-Result 'Fork' 'Keys=10' 'Fork_SessionState'
+$fork100k = Find-Result 'Fork' 'Keys=100000' 'Fork_SessionState'
+if ($fork10 -and $fork100k) {
+    $ratio = $fork100k.Median / $fork10.Median
+    Add-Target 'Fork of 100,000 keys within 2x of 10 keys' "$(Format-Value $fork100k.Median 'ns') vs $(Format-Value $fork10.Median 'ns'): $(Format-Ratio $ratio) (allocated $(Format-Value $fork100k.Allocated 'bytes') vs $(Format-Value $fork10.Allocated 'bytes'))" ($ratio -le 2)
+}
+else { Add-Target 'Fork of 100,000 keys within 2x of 10 keys' 'not run at these sizes (-Quick)' $null }
+$fork10k = Find-Result 'Fork' 'Keys=10000' 'Fork_SessionState'
+$json10k = Find-Result 'Fork' 'Keys=10000' 'Fork_SeedJsonClone'
+if ($fork10k -and $json10k) {
+    $ratio = $json10k.Median / $fork10k.Median
+    Add-Target 'Fork at least 100x faster than the JSON clone at 10,000 keys' "$(Format-Value $fork10k.Median 'ns') vs $(Format-Value $json10k.Median 'ns'): $(Format-Ratio $ratio) faster" ($ratio -ge 100)
+}
+else { Add-Target 'Fork at least 100x faster than the JSON clone at 10,000 keys' 'not run at these sizes (-Quick)' $null }
+
+# Merge: the same change at 100x the state size may cost log(n) more (an immutable map), not 100x: within 2x.
+$mergeParts = @(); $mergeMet = $true; $mergeSeen = $false
+foreach ($changed in 1, 100) {
+    $small = Find-Result 'Merge' "StateKeys=1000, ChangedKeys=$changed" 'Merge_SessionState'
+    $large = Find-Result 'Merge' "StateKeys=100000, ChangedKeys=$changed" 'Merge_SessionState'
+    if ($small -and $large) {
+        $mergeSeen = $true
+        $ratio = $large.Median / $small.Median
+        $mergeMet = $mergeMet -and $ratio -le 2
+        $mergeParts += "$changed changed: $(Format-Value $large.Median 'ns') at 100,000 keys vs $(Format-Value $small.Median 'ns') at 1,000 ($(Format-Ratio $ratio))"
+    }
+}
+$m1 = Find-Result 'Merge' 'StateKeys=100000, ChangedKeys=1' 'Merge_SessionState'
+$m100 = Find-Result 'Merge' 'StateKeys=100000, ChangedKeys=100' 'Merge_SessionState'
+if ($m1 -and $m100) { $mergeParts += "at 100,000 keys, 100 changed vs 1 changed: $(Format-Ratio ($m100.Median / $m1.Median))" }
+Add-Target 'Merge cost grows with the keys changed, not the state size (100x the keys: within 2x)' $(if ($mergeSeen) { $mergeParts -join '; ' } else { 'not run at these sizes (-Quick)' }) $(if ($mergeSeen) { $mergeMet } else { $null })
+
+$parallelCases = @($results | Where-Object Benchmark -EQ 'Parallel' | ForEach-Object Case | Select-Object -Unique)
+$halfParts = @(); $halfMet = $true; $halfSeen = $false
+$jobParts = @(); $jobMet = $true
+foreach ($case in $parallelCases) {
+    $agno = Find-Result 'Parallel' $case 'Invoke-AgnoParallel'
+    $foreach = Find-Result 'Parallel' $case 'ForEach-Object -Parallel + sync hashtable'
+    $job = Find-Result 'Parallel' $case 'Start-ThreadJob + sync hashtable'
+    if ($case -like 'N=100,*' -and $agno -and $foreach) {
+        $halfSeen = $true
+        $ratio = $agno.Median / $foreach.Median
+        $halfMet = $halfMet -and $ratio -le 0.5
+        $halfParts += "$($case -replace '^N=100, ', ''): $(Format-Value $agno.Median 'ms') vs $(Format-Value $foreach.Median 'ms') ($(Format-Ratio $ratio))"
+    }
+    if ($agno -and $job) {
+        $ratio = $agno.Median / $job.Median
+        $jobMet = $jobMet -and $ratio -lt 1
+        $jobParts += "$case`: $(Format-Ratio $ratio)"
+    }
+}
+Add-Target 'Invoke-AgnoParallel, 100 trivial branches: at most 0.5x the wall time of ForEach-Object -Parallel at the same throttle limit' $(if ($halfSeen) { $halfParts -join '; ' } else { 'not run at N=100 (-Quick)' }) $(if ($halfSeen) { $halfMet } else { $null })
+Add-Target 'Invoke-AgnoParallel ahead of Start-ThreadJob at every N (time ratio below 1)' ($jobParts -join '; ') $(if ($jobParts) { $jobMet } else { $null })
+
+$stepOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Runspace)'
+$inlineOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Inline)'
+if ($stepOverhead) {
+    Add-Target 'A warm step costs at most 1 ms of overhead over its scriptblock run directly' "$(Format-Value $stepOverhead.Median 'ms') per step in runspaces (the default; min $(Format-Value $stepOverhead.Min 'ms')); $(Format-Value $inlineOverhead.Median 'ms') per step with -Isolation Inline" ($stepOverhead.Median -le 1)
+}
+$import = Find-Result 'Import' 'fresh process' 'Import-Module Agno'
+if ($import) {
+    Add-Target 'Import-Module under 300 ms' "$(Format-Value $import.Median 'ms') (min $(Format-Value $import.Min 'ms'), max $(Format-Value $import.Max 'ms'))" ($import.Median -lt 300)
+}
+$accessParts = @(); $accessMet = $true; $accessSeen = $false
+foreach ($op in 'Set', 'Get') {
+    $ours = Find-Result $op 'Threads=1' "$($op)_SessionState"
+    $concurrent = Find-Result $op 'Threads=1' "$($op)_ConcurrentDictionary"
+    if ($ours -and $concurrent) {
+        $accessSeen = $true
+        $ratio = $ours.Median / $concurrent.Median
+        $accessMet = $accessMet -and $ratio -le 2
+        $accessParts += "$op $(Format-Value $ours.Median 'ns') vs $(Format-Value $concurrent.Median 'ns') ($(Format-Ratio $ratio))"
+    }
+}
+Add-Target 'Uncontended Get and Set within 2x of ConcurrentDictionary' ($accessParts -join '; ') $(if ($accessSeen) { $accessMet } else { $null })
+$memoryCase = $results | Where-Object Benchmark -EQ 'Memory' | ForEach-Object Case | Select-Object -First 1
+$stateSize = Find-Result 'Memory' $memoryCase 'state itself (managed)'
+$forkSize = Find-Result 'Memory' $memoryCase 'forks (managed)'
+$changedSize = Find-Result 'Memory' $memoryCase 'forks, one key set in each (managed)'
+if ($stateSize -and $forkSize) {
+    $ratio = $forkSize.Median / $stateSize.Median
+    $changedRatio = $changedSize.Median / $stateSize.Median
+    Add-Target "$($module.ForkCount) branches forked from a $($module.StateKeys)-key state use less than 10% more memory than the state" ("forks: $(Format-Value $forkSize.Median 'bytes') over a $(Format-Value $stateSize.Median 'bytes') state ({0:P2}); with one key set in each: $(Format-Value $changedSize.Median 'bytes') ({1:P2})" -f $ratio, $changedRatio) ($ratio -lt 0.1)
+}
+
+# --- The machine --------------------------------------------------------------------------------------
+
+$memoryBytes = [GC]::GetGCMemoryInfo().TotalAvailableMemoryBytes
+if (Test-Path /proc/meminfo) {
+    $line = Select-String -Path /proc/meminfo -Pattern '^MemTotal:\s+(\d+) kB' | Select-Object -First 1
+    if ($line) { $memoryBytes = [long] $line.Matches[0].Groups[1].Value * 1KB }
+}
+$machine = [ordered]@{
+    'CPU'                  = if ($engineInfo) { "$($engineInfo.ProcessorName), $($engineInfo.PhysicalCoreCount) physical / $($engineInfo.LogicalCoreCount) logical cores" } else { '' }
+    'Cores (.NET)'         = [Environment]::ProcessorCount
+    'Memory'               = '{0:N1} GiB' -f ($memoryBytes / 1GB)
+    'OS'                   = [Runtime.InteropServices.RuntimeInformation]::OSDescription
+    'PowerShell'           = "$($PSVersionTable.PSVersion) ($([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription))"
+    '.NET (engine benchmarks)' = if ($engineInfo) { "$($engineInfo.RuntimeVersion), SDK $($engineInfo.DotNetCliVersion), $($engineInfo.Architecture)" } else { '' }
+    'BenchmarkDotNet'      = if ($engineInfo) { $engineInfo.BenchmarkDotNetVersion } else { '' }
+    'Date'                 = $started.ToUniversalTime().ToString('yyyy-MM-dd HH:mm \U\T\C')
+}
+
+# --- The report ---------------------------------------------------------------------------------------
+
+$md = [System.Collections.Generic.List[string]]::new()
+$md.Add('# Benchmarks')
+$md.Add('')
+if ($Quick) {
+    $md.Add('> **Quick run** (`bench/Invoke-Benchmarks.ps1 -Quick`): every benchmark once, at tiny sizes, so that none rots. These numbers mean nothing; the real ones are in docs/benchmarks.md.')
+    $md.Add('')
+}
+$md.Add("Agno against what PowerShell users use instead, measured in one run by ``bench/Invoke-Benchmarks.ps1``. Reproduce with:")
+$md.Add('')
+$md.Add('```')
+$md.Add($reproduce)
+$md.Add('```')
+$md.Add('')
+$md.Add('**Noise.** This machine has 2 cores shared with other developers'' builds and test runs, so single numbers are noisy: read the medians and the ratios between variants measured side by side, not the absolute times. The module''s variants of one case run interleaved, round by round, so that a busy neighbour hurts them alike; the engine''s run one after another, each in its own process (BenchmarkDotNet). Medians and min - max are over ' + $(if ($Quick) { 'one run (quick)' } else { "BenchmarkDotNet's 15 iterations (engine), 7 rounds (module; 5 at N = 1,000), 15 rounds (workflow), 7 fresh processes (import) and 3 (memory)" }) + '.')
+$md.Add('')
+$md.Add('## Machine')
+$md.Add('')
+$md.Add('| | |')
+$md.Add('| --- | --- |')
+foreach ($key in $machine.Keys) { $md.Add("| $key | $($machine[$key]) |") }
+$md.Add("| This run took | $(($phases.GetEnumerator() | ForEach-Object { '{0}: {1:mm\:ss}' -f $_.Key, $_.Value }) -join '; ') |")
+$md.Add('')
+$md.Add('## Targets (issue 5)')
+$md.Add('')
+$md.Add('| target | measured | result |')
+$md.Add('| --- | --- | --- |')
+foreach ($t in $targets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
+$md.Add('')
+$analysis = Join-Path $PSScriptRoot 'analysis.md'
+if (-not $Quick -and (Test-Path $analysis)) {
+    # Why the missed targets are missed: written by hand from profiling, kept beside this script.
+    foreach ($line in Get-Content $analysis) { $md.Add($line) }
+    $md.Add('')
+}
+$md.Add('## Engine (BenchmarkDotNet)')
+$md.Add('')
+$md.Add('Time per operation. `SessionState` is the engine; `RwLockDictionary` is the seed''s design (a `Dictionary` behind a `ReaderWriterLockSlim`, Go''s `sync.RWMutex`), `SeedJsonClone` the seed''s fork (a System.Text.Json round-trip of the whole state), `SeedFullCopy` the seed''s merge (the original''s entries, then each branch''s whole state). `ImmutableDictionary` is not an alternative but the floor of the engine''s design, for scale: a bare `ImmutableDictionary` swapped under a lock, without SessionState''s key checks, value copies and change records. A ratio cell is the row''s median over the column''s: below 1 the row is faster. Sources: `bench/Agno.Benchmarks`.')
+$md.Add('')
+$md.Add('### Set and Get, one thread and contended')
+$md.Add('')
+$md.Add('40,000 operations per invocation split among the threads (2 = the cores, 4 = twice), over 1,024 keys, each thread starting at its own key: wall time per operation, the inverse of throughput. Values are pre-boxed ints and strings, keys compared case-insensitively by all three.')
+$md.Add('')
+foreach ($op in 'Set', 'Get') {
+    $md.Add("#### $op")
+    $md.Add('')
+    foreach ($l in Format-Cases $op @("$($op)_SessionState", "$($op)_RwLockDictionary", "$($op)_ConcurrentDictionary", "$($op)_ImmutableDictionary")) { $md.Add($l) }
+}
+$md.Add('### Fork')
+$md.Add('')
+$md.Add('A branch''s copy of a state of N keys (values: ints and short strings, the cheapest a JSON clone can meet).')
+$md.Add('')
+foreach ($l in Format-Cases 'Fork' @('Fork_SessionState', 'Fork_SeedJsonClone')) { $md.Add($l) }
+$md.Add('### Merge')
+$md.Add('')
+$md.Add('3 branches, each having changed `ChangedKeys` distinct keys: `StateMerger.Merge` of their deltas, then `Apply` onto the state (what `ParallelNode` does), against the seed''s whole-state merge.')
+$md.Add('')
+foreach ($l in Format-Cases 'Merge' @('Merge_SessionState', 'Merge_SeedFullCopy')) { $md.Add($l) }
+$md.Add('## Module (PowerShell)')
+$md.Add('')
+$md.Add("Wall time of a whole command, warm (each variant runs once before it is measured). Sources: ``bench/Module.Benchmarks.ps1``. Progress output is off for all (```$ProgressPreference = 'SilentlyContinue'``).")
+$md.Add('')
+$md.Add('### Parallel branches')
+$md.Add('')
+$md.Add("N branches, each summing 1..100 and setting one key: ``Invoke-AgnoParallel -ScriptBlock`` (one scriptblock per branch), ``ForEach-Object -Parallel`` writing a ``[hashtable]::Synchronized()`` through ```$using:``, ``Start-ThreadJob`` writing it as an argument (then ``Receive-Job -Wait -AutoRemoveJob``), at the same throttle limit: $($module.ThrottleLimits -join ' and ') ($($module.Cores) cores).")
+$md.Add('')
+foreach ($l in Format-Cases 'Parallel' @('Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable')) { $md.Add($l) }
+$md.Add('### Workflow steps')
+$md.Add('')
+$md.Add('A 10-step `Invoke-AgnoWorkflow` (each step sums 1..100 and sets one key through `$AgnoSession`) against the same 10 scriptblocks called in a row with `&`. The overhead per step is (workflow - direct) / 10, paired round by round.')
+$md.Add('')
+foreach ($l in Format-Cases 'Workflow') { $md.Add($l) }
+$md.Add('### Import-Module')
+$md.Add('')
+$md.Add('Measured inside fresh `pwsh -NoProfile` processes, one per sample; Microsoft.PowerShell.ThreadJob (a small binary module that ships with PowerShell) for scale.')
+$md.Add('')
+foreach ($l in Format-Cases 'Import') { $md.Add($l) }
+$md.Add('### Memory of forks')
+$md.Add('')
+$md.Add("In fresh processes: ``GC.GetTotalMemory(`$true)`` (managed) and the process working set, before and after. The state is made by ``New-AgnoSession -State`` from a hashtable of $($module.StateKeys) keys (ints and short strings), the hashtable then dropped; the forks are ``SessionState.Fork()``, what each parallel branch gets; then each sets one key. The working set moves by whole pages and with the GC's own decisions, so only the managed numbers measure the forks. One JSON clone (the seed's fork) for scale: the seed's $($module.ForkCount) branches would hold $($module.ForkCount) of them.")
+$md.Add('')
+foreach ($l in Format-Cases 'Memory') { $md.Add($l) }
+
+$reportDir = Split-Path -Parent $report
+if (-not (Test-Path $reportDir)) { New-Item -ItemType Directory -Path $reportDir | Out-Null }
+$md | Set-Content -Path $report -Encoding utf8
+Write-Host ''
+foreach ($t in $targets) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
+Write-Host "Report written to $report ($('{0:mm\:ss}' -f $phases['total']))."

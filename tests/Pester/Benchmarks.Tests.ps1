@@ -1,0 +1,90 @@
+# Runs every benchmark once at tiny sizes (bench/Invoke-Benchmarks.ps1 -Quick), so that none
+# rots: each must complete and report a result. No timing is asserted; the numbers of a quick run
+# mean nothing. Takes about a minute on 2 cores (BenchmarkDotNet runs in-process, nothing is
+# generated or rebuilt beyond bench/Agno.Benchmarks itself).
+
+BeforeDiscovery {
+    $engineNames = foreach ($op in 'Set', 'Get') {
+        foreach ($variant in 'SessionState', 'RwLockDictionary', 'ConcurrentDictionary', 'ImmutableDictionary') {
+            foreach ($threads in 1, 2, 4) { @{ Benchmark = $op; Variant = "$($op)_$variant"; Case = "Threads=$threads" } }
+        }
+    }
+    $engineNames += foreach ($variant in 'Fork_SessionState', 'Fork_SeedJsonClone') { @{ Benchmark = 'Fork'; Variant = $variant; Case = 'Keys=10' } }
+    $engineNames += foreach ($variant in 'Merge_SessionState', 'Merge_SeedFullCopy') {
+        foreach ($changed in 1, 100) { @{ Benchmark = 'Merge'; Variant = $variant; Case = "StateKeys=1000, ChangedKeys=$changed" } }
+    }
+    $moduleNames = @(
+        foreach ($variant in 'Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable') { @{ Benchmark = 'Parallel'; Variant = $variant } }
+        foreach ($variant in 'Invoke-AgnoWorkflow (Runspace)', 'Invoke-AgnoWorkflow (Inline)', 'scriptblocks called in a row') { @{ Benchmark = 'Workflow'; Variant = $variant } }
+        foreach ($variant in 'Import-Module Agno', 'first New/Set/Get-AgnoState after import', 'Import-Module Microsoft.PowerShell.ThreadJob') { @{ Benchmark = 'Import'; Variant = $variant } }
+        foreach ($variant in 'state itself (managed)', 'forks (managed)', 'forks, one key set in each (managed)', 'one JSON clone of the state (seed, managed)') { @{ Benchmark = 'Memory'; Variant = $variant } }
+    )
+    $targets = @(
+        'Fork of 100,000 keys within 2x of 10 keys'
+        'Fork at least 100x faster than the JSON clone'
+        'Merge cost grows with the keys changed'
+        'at most 0.5x the wall time of ForEach-Object -Parallel'
+        'ahead of Start-ThreadJob at every N'
+        'A warm step costs at most 1 ms'
+        'Import-Module under 300 ms'
+        'Uncontended Get and Set within 2x of ConcurrentDictionary'
+        'use less than 10% more memory than the state'
+    )
+}
+
+Describe 'Benchmarks (quick run)' {
+    BeforeAll {
+        $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+        if (-not (Test-Path (Join-Path $root 'out/Agno/Agno.psd1'))) { throw 'The module is not built (out/Agno): run build.ps1 build first.' }
+        $outDir = Join-Path $TestDrive 'bench'
+        $doc = Join-Path $root 'docs/benchmarks.md'
+        $docBefore = if (Test-Path $doc) { (Get-FileHash $doc).Hash }
+
+        # A fresh pwsh (the one running the tests; under 'dotnet pwsh' the process is dotnet, which runs pwsh.dll).
+        $exe = (Get-Process -Id $PID).Path
+        $exeArgs = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        $output = & $exe @exeArgs -NoProfile -NonInteractive -File (Join-Path $root 'bench/Invoke-Benchmarks.ps1') -Quick -OutDir $outDir 2>&1
+        $exitCode = $LASTEXITCODE
+        $log = ($output | ForEach-Object { "$_" }) -join "`n"
+
+        $resultsFile = Join-Path $outDir 'results.json'
+        $results = if (Test-Path $resultsFile) { @(Get-Content $resultsFile -Raw | ConvertFrom-Json) } else { @() }
+        $reportFile = Join-Path $outDir 'benchmarks.md'
+        $report = if (Test-Path $reportFile) { Get-Content $reportFile -Raw } else { '' }
+    }
+
+    It 'completes and writes its results and report' {
+        $exitCode | Should -Be 0 -Because $log
+        $resultsFile | Should -Exist
+        $reportFile | Should -Exist
+    }
+
+    It 'reports engine benchmark <Variant> (<Case>)' -ForEach $engineNames {
+        $r = $results | Where-Object { $_.Benchmark -eq $Benchmark -and $_.Variant -eq $Variant -and $_.Case -eq $Case }
+        $r | Should -Not -BeNullOrEmpty
+        [double]::IsNaN([double] $r.Median) | Should -BeFalse
+        $report | Should -Match ([regex]::Escape("``$Variant``"))
+    }
+
+    It 'reports module benchmark <Benchmark>: <Variant>' -ForEach $moduleNames {
+        $r = @($results | Where-Object { $_.Benchmark -eq $Benchmark -and $_.Variant -eq $Variant })
+        $r.Count | Should -BeGreaterThan 0
+        $r | ForEach-Object { [double]::IsNaN([double] $_.Median) | Should -BeFalse }
+        $report | Should -Match ([regex]::Escape("``$Variant``"))
+    }
+
+    It 'states target "<_>" in the report' -ForEach $targets {
+        $report | Should -Match ([regex]::Escape($_))
+    }
+
+    It 'states the machine and the command that reproduces it' {
+        $report | Should -Match '\| Cores \(\.NET\) \| \d+ \|'
+        $report | Should -Match '\| PowerShell \| 7\.'
+        $report | Should -Match ([regex]::Escape('dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 bench'))
+    }
+
+    It 'leaves docs/benchmarks.md alone' {
+        $docAfter = if (Test-Path $doc) { (Get-FileHash $doc).Hash }
+        $docAfter | Should -Be $docBefore
+    }
+}

@@ -1,0 +1,61 @@
+BeforeAll { Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force }
+
+BeforeDiscovery {
+    $cmdlets = @(
+        'New-AgnoSession', 'Get-AgnoState', 'Set-AgnoState', 'Remove-AgnoState', 'New-AgnoStep',
+        'New-AgnoParallel', 'New-AgnoWorkflow', 'Invoke-AgnoWorkflow', 'Invoke-AgnoParallel'
+    ) | ForEach-Object { @{ Name = $_ } }
+}
+
+Describe 'Get-Help <Name>' -ForEach $cmdlets {
+    BeforeAll {
+        $help = Get-Help -Name $Name -Full
+        $command = Get-Command -Name $Name -CommandType Cmdlet
+        # Without a help file Get-Help makes up a synopsis from the syntax; a written one never holds it.
+        $madeUp = "$Name [", '<CommonParameters>'
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters
+        $declared = @($command.Parameters.Keys | Where-Object { $_ -notin $common })
+        $documented = @($help.parameters.parameter)
+    }
+
+    It 'has a written synopsis' {
+        $synopsis = "$($help.Synopsis)".Trim()
+        $synopsis | Should -Not -BeNullOrEmpty
+        foreach ($text in $madeUp) { $synopsis.Contains($text) | Should -BeFalse -Because "'$synopsis' is the syntax Get-Help shows when there is no help" }
+    }
+
+    It 'has a description' {
+        ($help.description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least two examples, each with code and remarks' {
+        $examples = @($help.examples.example)
+        $examples.Count | Should -BeGreaterOrEqual 2
+        foreach ($example in $examples) {
+            "$($example.code)".Trim() | Should -Not -BeNullOrEmpty -Because "every example of $Name shows code"
+            ($example.remarks | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "every example of $Name explains its code"
+        }
+    }
+
+    It 'describes every parameter the cmdlet declares (-WhatIf and -Confirm included)' {
+        foreach ($parameter in $declared) {
+            $entry = $documented | Where-Object { $_.name -eq $parameter }
+            $entry | Should -Not -BeNullOrEmpty -Because "-$parameter of $Name needs help"
+            ($entry.description | Out-String).Trim() | Should -Not -BeNullOrEmpty -Because "-$parameter of $Name needs a description"
+        }
+    }
+
+    It 'documents no parameter the cmdlet does not declare' {
+        foreach ($entry in $documented) {
+            $entry.name | Should -BeIn $declared -Because "the help of $Name should not describe a parameter it no longer has"
+        }
+    }
+}
+
+Describe 'Get-Help about_Agno' {
+    It 'explains the merge strategies and the reducers' {
+        $text = Get-Help -Name about_Agno | Out-String
+        $text | Should -Match 'LastWriteWins'
+        $text | Should -Match 'Append'
+    }
+}
