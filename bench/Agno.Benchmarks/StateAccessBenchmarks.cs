@@ -17,8 +17,9 @@ namespace Agno.Benchmarks
     /// Each invocation does <see cref="Operations"/> operations split among the threads, so a
     /// result is wall time per operation (the inverse of throughput).
     /// <c>ImmutableDictionary</c> is the floor of SessionState's design, for scale: a bare
-    /// ImmutableDictionary swapped under a lock (SetItem) and read without one, with none of
-    /// SessionState's copying, key checks and change records.
+    /// ImmutableDictionary of entry objects (as SessionState stores, so that every Set really makes
+    /// a new map) swapped under a lock and read without one, with none of SessionState's copying,
+    /// key checks and change records.
     /// </summary>
     [MemoryDiagnoser]
     [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory, BenchmarkLogicalGroupRule.ByParams)]
@@ -36,7 +37,7 @@ namespace Agno.Benchmarks
         private SessionState _state = new SessionState();
         private SeedSessionState _locked = new SeedSessionState(new Dictionary<string, object?>());
         private ConcurrentDictionary<string, object?> _concurrent = new ConcurrentDictionary<string, object?>();
-        private ImmutableDictionary<string, object?> _immutable = ImmutableDictionary<string, object?>.Empty;
+        private ImmutableDictionary<string, Entry> _immutable = ImmutableDictionary<string, Entry>.Empty;
         private readonly object _immutableLock = new object();
         private ThreadGang? _gang;
         private long _sink;
@@ -56,7 +57,9 @@ namespace Agno.Benchmarks
             _state = new SessionState(StateData.Create(KeyCount));
             _locked = new SeedSessionState(StateData.CreateDictionary(KeyCount));
             _concurrent = new ConcurrentDictionary<string, object?>(StateData.CreateDictionary(KeyCount), StringComparer.OrdinalIgnoreCase);
-            _immutable = ImmutableDictionary.CreateRange(StringComparer.OrdinalIgnoreCase, StateData.CreateDictionary(KeyCount));
+            var entries = ImmutableDictionary.CreateBuilder<string, Entry>(StringComparer.OrdinalIgnoreCase);
+            for (int i = 0; i < KeyCount; i++) entries[_keys[i]] = new Entry(_values[i]);
+            _immutable = entries.ToImmutable();
             _gang = new ThreadGang(Threads);
             int perThread = Operations / Threads;
 
@@ -65,11 +68,18 @@ namespace Agno.Benchmarks
             _setState = t => { int o = t * 257; for (int i = 0; i < perThread; i++) { int k = (o + i) & (KeyCount - 1); _state.Set(_keys[k], _values[k]); } };
             _setLocked = t => { int o = t * 257; for (int i = 0; i < perThread; i++) { int k = (o + i) & (KeyCount - 1); _locked.Set(_keys[k], _values[k]); } };
             _setConcurrent = t => { int o = t * 257; for (int i = 0; i < perThread; i++) { int k = (o + i) & (KeyCount - 1); _concurrent[_keys[k]] = _values[k]; } };
-            _setImmutable = t => { int o = t * 257; for (int i = 0; i < perThread; i++) { int k = (o + i) & (KeyCount - 1); lock (_immutableLock) Volatile.Write(ref _immutable, _immutable.SetItem(_keys[k], _values[k])); } };
+            _setImmutable = t => { int o = t * 257; for (int i = 0; i < perThread; i++) { int k = (o + i) & (KeyCount - 1); lock (_immutableLock) Volatile.Write(ref _immutable, _immutable.SetItem(_keys[k], new Entry(_values[k]))); } };
             _getState = t => { int o = t * 257, found = 0; for (int i = 0; i < perThread; i++) { if (_state.TryGet(_keys[(o + i) & (KeyCount - 1)], out var v) && v != null) found++; } Interlocked.Add(ref _sink, found); };
             _getLocked = t => { int o = t * 257, found = 0; for (int i = 0; i < perThread; i++) { if (_locked.TryGet(_keys[(o + i) & (KeyCount - 1)], out var v) && v != null) found++; } Interlocked.Add(ref _sink, found); };
-            _getImmutable = t => { int o = t * 257, found = 0; for (int i = 0; i < perThread; i++) { if (Volatile.Read(ref _immutable).TryGetValue(_keys[(o + i) & (KeyCount - 1)], out var v) && v != null) found++; } Interlocked.Add(ref _sink, found); };
+            _getImmutable = t => { int o = t * 257, found = 0; for (int i = 0; i < perThread; i++) { if (Volatile.Read(ref _immutable).TryGetValue(_keys[(o + i) & (KeyCount - 1)], out var e) && e.Value != null) found++; } Interlocked.Add(ref _sink, found); };
             _getConcurrent = t => { int o = t * 257, found = 0; for (int i = 0; i < perThread; i++) { if (_concurrent.TryGetValue(_keys[(o + i) & (KeyCount - 1)], out var v) && v != null) found++; } Interlocked.Add(ref _sink, found); };
+        }
+
+        /// <summary>A stored value; a new one per Set, as SessionState's entries (equal values never make SetItem a no-op).</summary>
+        private sealed class Entry
+        {
+            public Entry(object? value) { Value = value; }
+            public object? Value { get; }
         }
 
         [GlobalCleanup]

@@ -203,7 +203,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                 .AddParameter("AgnoStepModules", inline ? Array.Empty<string>() : script.Modules.ToArray())
                 .AddParameter("AgnoStepArguments", arguments ?? copiedArguments);
             var output = new PSDataCollection<PSObject>();
-            Forward(ps, output, label);
+            Forward(ps, output, label, forwardOutput: own != null);
 
             var scope = own == null ? default(SessionRegistry.StepScope?) : SessionRegistry.EnterStep(runspace, own);
             try
@@ -233,10 +233,11 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
         }
 
         /// <summary>Sends every stream the script writes to the caller, each record tagged with the step that wrote it.</summary>
-        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, string label)
+        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, string label, bool forwardOutput)
         {
             var tag = "[" + label + "] ";
-            output.DataAdded += (s, e) => { var o = output[e.Index]; Post(() => _cmdlet.WriteObject(o)); };
+            // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
+            if (forwardOutput) output.DataAdded += (s, e) => { var o = output[e.Index]; Post(() => _cmdlet.WriteObject(o)); };
             var streams = ps.Streams;
             streams.Error.DataAdded += (s, e) =>
             {

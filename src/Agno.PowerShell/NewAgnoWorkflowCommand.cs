@@ -28,7 +28,14 @@ namespace Agno.PowerShell
                     ThrowTerminatingError(AgnoErrors.Record(new ArgumentException($"Step {i + 1} of workflow '{Name}' is null; pass steps, workflows or parallel nodes.", nameof(Step)),
                         "AgnoInvalidArgument", ErrorCategory.InvalidArgument, Name));
                 }
-                workflow.AddStep(Step[i]!);
+                try
+                {
+                    workflow.AddStep(Step[i]!);
+                }
+                catch (ArgumentException e)
+                {
+                    ThrowTerminatingError(AgnoErrors.FromException(e));
+                }
             }
             WriteObject(workflow);
         }

@@ -75,10 +75,27 @@ namespace Agno.PowerShell
             }
             foreach (var name in modules ?? Array.Empty<string>())
             {
-                var loaded = caller.InvokeCommand.InvokeScript($"Get-Module -Name '{name.Replace("'", "''")}'").Select(o => o.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
-                script.Modules.Add(loaded?.Path ?? name);
+                script.Modules.Add(ModuleToImport(caller, stepName, name));
             }
             return script;
+        }
+
+        /// <summary>What a step's runspace imports for -Module: a path as a full path, a loaded module's name as its path, else the name.</summary>
+        private static string ModuleToImport(PSCmdlet caller, string stepName, string name)
+        {
+            bool isPath = name.IndexOfAny(new[] { '/', '\\' }) >= 0 || name.EndsWith(".psd1", StringComparison.OrdinalIgnoreCase)
+                || name.EndsWith(".psm1", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+            if (isPath)
+            {
+                var path = caller.SessionState.Path.GetUnresolvedProviderPathFromPSPath(name);
+                if (!System.IO.File.Exists(path) && !System.IO.Directory.Exists(path))
+                {
+                    throw new ArgumentException($"Step '{stepName}' asks for module '{name}' (-Module), but there is no file or folder at '{path}'.");
+                }
+                return path;
+            }
+            var loaded = caller.InvokeCommand.InvokeScript("Get-Module -Name $args[0]", name).Select(o => o.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
+            return loaded?.Path ?? name;
         }
 
         private static object? Copy(string stepName, string what, object? value)
@@ -97,15 +114,17 @@ namespace Agno.PowerShell
         private static (string Text, List<string> Names) RewriteUsing(ScriptBlock scriptBlock)
         {
             var ast = scriptBlock.Ast;
-            var usings = ast.FindAll(a => a is UsingExpressionAst, searchNestedScriptBlocks: true).Cast<UsingExpressionAst>().ToList();
+            // Each $using:name variable (also inside $using:name.Property or $using:name[0]).
+            var usings = ast.FindAll(a => a is UsingExpressionAst, searchNestedScriptBlocks: true)
+                .Select(u => u.FindAll(v => v is VariableExpressionAst, searchNestedScriptBlocks: false)
+                    .Cast<VariableExpressionAst>().OrderBy(v => v.Extent.StartOffset).First())
+                .Distinct().ToList();
             var text = ast.Extent.Text;
             int origin = ast.Extent.StartOffset;
             var names = new List<string>();
             foreach (var u in usings.OrderByDescending(u => u.Extent.StartOffset))
             {
-                var variable = u.SubExpression as VariableExpressionAst
-                    ?? throw new ArgumentException($"'{u.Extent.Text}' is not supported in a step; use $using: with a plain variable name.");
-                var name = variable.VariablePath.UserPath;
+                var name = u.VariablePath.UserPath;
                 if (!names.Contains(name, StringComparer.OrdinalIgnoreCase)) names.Add(name);
                 text = text.Substring(0, u.Extent.StartOffset - origin) + "${" + UsingPrefix + name + "}" + text.Substring(u.Extent.EndOffset - origin);
             }

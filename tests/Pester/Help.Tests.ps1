@@ -59,3 +59,18 @@ Describe 'Get-Help about_Agno' {
         $text | Should -Match 'Append'
     }
 }
+
+Describe 'Get-Help about_Agno covers the product''s concepts' {
+    It 'explains sessions, steps, isolation, $using:, branch order and every merge strategy' {
+        $text = Get-Help -Name about_Agno | Out-String
+        foreach ($term in 'session', 'step', '-Isolation', 'Inline', 'branch order', 'FirstWriteWins', 'Fail', 'Sum', '\$using:') {
+            $text | Should -Match $term -Because "about_Agno explains $term"
+        }
+    }
+
+    It 'documents that objects that cannot be copied faithfully are copied as remoting copies them (PSSerializer)' {
+        $text = (Get-Help -Name about_Agno | Out-String) + (Get-Help -Name Set-AgnoState -Full | Out-String)
+        $text | Should -Match 'PSSerializer|remoting'
+        $text | Should -Match 'Deserialized'
+    }
+}

@@ -210,10 +210,17 @@ namespace Agno.Tests
         [Fact]
         public async Task Workflow_refuses_two_steps_with_one_name()
         {
+            var wf = new Workflow("wf").AddStep(SetStep("same", "a", 1));
+            var e = Assert.Throws<ArgumentException>(() => wf.AddStep(SetStep("SAME", "b", 2)));
+            Assert.Contains("'SAME'", e.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Single(wf.Steps); // the refused step was not kept
+
+            // A chain grown with Then after the steps were added is checked again when the workflow runs.
+            var first = SetStep("first", "a", 1);
+            var chained = new Workflow("chained").AddStep(first);
+            first.Then(SetStep("first", "b", 2));
             var session = AgnoSession.Create();
-            var wf = new Workflow("wf").AddStep(SetStep("same", "a", 1)).AddStep(SetStep("SAME", "b", 2));
-            var e = await Assert.ThrowsAsync<InvalidOperationException>(() => wf.ExecuteAsync(session)).Guarded();
-            Assert.Contains("'same'", e.Message, StringComparison.OrdinalIgnoreCase);
+            await Assert.ThrowsAsync<ArgumentException>(() => chained.ExecuteAsync(session)).Guarded();
             Assert.Equal(0, session.State.Count);
             Assert.Equal(NodeStatus.Failed, Assert.Single(session.History).Status);
         }

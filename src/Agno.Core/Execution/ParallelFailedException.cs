@@ -9,7 +9,7 @@ namespace Agno.Core
     {
         public ParallelFailedException(string nodeName, IReadOnlyList<BranchFailure> failures)
             : base($"Parallel '{nodeName}' failed: {failures.Count} branch(es) failed: " +
-                   string.Join("; ", failures.Select(f => $"'{f.Branch}': {f.Error.Message}")) +
+                   string.Join("; ", failures.Select(f => $"'{f.Branch}': {f.Error.Message.TrimEnd('.')}")) +
                    ". The other branches were cancelled and nothing was merged.",
                    failures.Count > 0 ? failures[0].Error : null)
         {

@@ -22,20 +22,35 @@ namespace Agno.Core
         /// <summary>Adds a node (and the nodes chained after it with Then) at the end.</summary>
         public Workflow AddStep(WorkflowNode node)
         {
-            _steps.Add(node ?? throw new ArgumentNullException(nameof(node), $"A null step cannot be added to workflow '{Name}'."));
+            if (node == null) throw new ArgumentNullException(nameof(node), $"A null step cannot be added to workflow '{Name}'.");
+            _steps.Add(node);
+            try
+            {
+                CheckNames();
+            }
+            catch (ArgumentException)
+            {
+                _steps.RemoveAt(_steps.Count - 1);
+                throw;
+            }
             return this;
         }
 
         internal override Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken)
         {
-            var nodes = Sequence.Expand(_steps);
-            var duplicate = nodes.GroupBy(n => n.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            CheckNames(); // again: a chain may have grown with Then since the steps were added
+            return Sequence.RunAsync(Sequence.Expand(_steps), context, record, environment, cancellationToken);
+        }
+
+        /// <summary>Step names identify steps in records and in resume, so each must be distinct.</summary>
+        private void CheckNames()
+        {
+            var duplicate = Sequence.Expand(_steps).GroupBy(n => n.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
             if (duplicate != null)
             {
-                throw new InvalidOperationException(
-                    $"Workflow '{Name}' has more than one step named '{duplicate.Key}'; give each step a distinct name so records and resume can tell them apart.");
+                throw new ArgumentException(
+                    $"Workflow '{Name}' has more than one step named '{duplicate.Key}'; give each step a distinct name so records and resume can tell them apart.", "steps");
             }
-            return Sequence.RunAsync(nodes, context, record, environment, cancellationToken);
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Agno.Core
     public sealed class StateKeyNotFoundException : KeyNotFoundException
     {
         public StateKeyNotFoundException(string key)
-            : base($"The session state has no key '{key}'. Use TryGet, or check Keys, to read a key that may be missing.")
+            : base($"The session state has no key '{key}'.")
         {
             Key = key;
         }
