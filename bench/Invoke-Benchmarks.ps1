@@ -3,8 +3,8 @@
     Runs every benchmark (engine and module) and writes docs/benchmarks.md.
 .DESCRIPTION
     1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine.
-    2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against out/Agno (build.ps1 build lays it out):
-       its results go to <OutDir>/module.json.
+    2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against a copy of out/Agno (build.ps1 build
+       lays it out) in <OutDir>/module: its results go to <OutDir>/module.json.
     3. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
        met or missed, the machine, and the command that reproduces it; and every result in
        <OutDir>/results.json.
@@ -38,13 +38,19 @@ $report = if ($Quick) { Join-Path $OutDir 'benchmarks.md' } else { Join-Path $ro
 $reproduce = 'dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 bench'
 
 $runFile = Join-Path $OutDir 'run.json'
+$modulePath = Join-Path $OutDir 'module/Agno'
 
 # --- 1. The engine (BenchmarkDotNet) ------------------------------------------------------------------
 
 function Invoke-EngineBenchmarks {
     $project = Join-Path $root 'bench/Agno.Benchmarks/Agno.Benchmarks.csproj'
-    & dotnet build $project -c Release --nologo --verbosity quiet | Out-Host
-    if ($LASTEXITCODE -ne 0) { throw "Building $project failed (exit $LASTEXITCODE)." }
+    # Once more on failure: a build of the repo running at the same time can hold src/Agno.Core/obj for a moment.
+    foreach ($try in 1, 2) {
+        & dotnet build $project -c Release --nologo --verbosity quiet | Out-Host
+        if ($LASTEXITCODE -eq 0) { break }
+        if ($try -eq 2) { throw "Building $project failed (exit $LASTEXITCODE)." }
+        Start-Sleep -Seconds 10
+    }
     $engineLog = Join-Path $OutDir 'engine.log'
     $engineArgs = @((Join-Path $root 'bench/Agno.Benchmarks/bin/Release/net10.0/Agno.Benchmarks.dll'), '--out', $engineDir)
     if ($Quick) { $engineArgs += '--quick' }
@@ -64,7 +70,7 @@ function Invoke-ModuleBenchmarks {
     # A fresh pwsh, the one running this script. Under 'dotnet pwsh' the process is dotnet, which runs pwsh.dll.
     $exe = (Get-Process -Id $PID).Path
     $exeArgs = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-    $moduleArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'bench/Module.Benchmarks.ps1'), '-OutFile', $moduleJson, '-ModulePath', (Join-Path $root 'out/Agno'))
+    $moduleArgs = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'bench/Module.Benchmarks.ps1'), '-OutFile', $moduleJson, '-ModulePath', $modulePath)
     if ($Quick) { $moduleArgs += '-Quick' }
     Write-Host 'Running the module benchmarks...'
     & $exe @exeArgs @moduleArgs | Out-Host
@@ -85,6 +91,13 @@ else {
     }
     New-Item -ItemType Directory -Force -Path $OutDir, $engineDir | Out-Null
     $started = Get-Date
+    # The module is measured from a copy of out/Agno taken now, so that a build running meanwhile
+    # (which lays out/Agno out anew) can't pull it away.
+    $built = Join-Path $root 'out/Agno'
+    if (-not (Test-Path (Join-Path $built 'Agno.psd1'))) { throw "The module is not built ($built): run build.ps1 build first." }
+    if (Test-Path $modulePath) { Remove-Item $modulePath -Recurse -Force }
+    New-Item -ItemType Directory -Force -Path (Split-Path $modulePath) | Out-Null
+    Copy-Item $built $modulePath -Recurse
     $watch = [Diagnostics.Stopwatch]::StartNew()
     Invoke-EngineBenchmarks
     $phases['engine (BenchmarkDotNet, with its build)'] = $watch.Elapsed

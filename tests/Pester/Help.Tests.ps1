@@ -1,10 +1,18 @@
 BeforeAll { Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force }
 
 BeforeDiscovery {
-    $cmdlets = @(
-        'New-AgnoSession', 'Get-AgnoState', 'Set-AgnoState', 'Remove-AgnoState', 'New-AgnoStep',
-        'New-AgnoParallel', 'New-AgnoWorkflow', 'Invoke-AgnoWorkflow', 'Invoke-AgnoParallel'
-    ) | ForEach-Object { @{ Name = $_ } }
+    # Every cmdlet the manifest exports needs help: the list is read from Agno.psd1, not kept here.
+    $cmdlets = @((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../../Agno.psd1')).CmdletsToExport) |
+        ForEach-Object { @{ Name = $_ } }
+}
+
+Describe 'The cmdlets whose help is tested' {
+    It 'are the CmdletsToExport of Agno.psd1, which are exactly the cmdlets the module exports' {
+        $listed = @((Import-PowerShellDataFile (Join-Path $PSScriptRoot '../../Agno.psd1')).CmdletsToExport)
+        $listed | Should -Not -BeNullOrEmpty
+        $exported = @((Get-Module Agno).ExportedCmdlets.Keys)
+        Compare-Object $listed $exported | Should -BeNullOrEmpty -Because 'a cmdlet the module exports but the manifest does not list would escape these tests'
+    }
 }
 
 Describe 'Get-Help <Name>' -ForEach $cmdlets {
@@ -64,6 +72,15 @@ Describe 'Get-Help about_Agno covers the product''s concepts' {
     It 'explains sessions, steps, isolation, $using:, branch order and every merge strategy' {
         $text = Get-Help -Name about_Agno | Out-String
         foreach ($term in 'session', 'step', '-Isolation', 'Inline', 'branch order', 'FirstWriteWins', 'Fail', 'Sum', '\$using:') {
+            $text | Should -Match $term -Because "about_Agno explains $term"
+        }
+    }
+
+    It 'explains durable sessions: the store, resuming, the promise, security and the store''s error ids' {
+        $text = Get-Help -Name about_Agno | Out-String
+        foreach ($term in 'DURABLE SESSIONS', 'AGNO_STORE', '-Resume', '0600', 'typed JSON', 'Get-AgnoSession', 'Remove-AgnoSession',
+            'AgnoStoreNotFound', 'AgnoStoreNotSqlite', 'AgnoStoreSchemaNewer', 'AgnoStoreValueUnreadable', 'AgnoStoreBusy',
+            'AgnoStoreWriteFailed', 'AgnoSessionUserMismatch', 'AgnoSessionNotFound') {
             $text | Should -Match $term -Because "about_Agno explains $term"
         }
     }
