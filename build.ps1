@@ -35,7 +35,7 @@ function Invoke-Dotnet {
 # which runs pwsh.dll. The child's output goes to the host; the exit code is returned.
 function Invoke-ChildPwsh([string] $Command) {
     $exe = (Get-Process -Id $PID).Path
-    $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @(Join-Path $PSHOME 'pwsh.dll') } else { @() }
+    [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
     & $exe @prefix -NoProfile -NonInteractive -Command $Command | Out-Host
     $LASTEXITCODE
 }
