@@ -106,7 +106,6 @@ function Invoke-PesterTests {
     $summary = Join-Path $out 'pester-summary.json'
     if (Test-Path $summary) { Remove-Item $summary }
     $code = @"
-`$ErrorActionPreference = 'Stop'
 Import-Module '$pester'
 `$config = New-PesterConfiguration
 `$config.Run.Path = '$(Join-Path $root 'tests/Pester')'

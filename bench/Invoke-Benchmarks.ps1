@@ -12,8 +12,9 @@
 
     -Quick runs every benchmark once at tiny sizes (about a minute), for the test suite: its numbers
     mean nothing, so it never overwrites docs/benchmarks.md; its report goes to <OutDir>/benchmarks.md.
-    -ReportOnly runs nothing and writes the report again from the results already in <OutDir> (after
-    editing bench/analysis.md, the hand-written explanation of missed targets that the report includes).
+    -Part Engine or -Part Module runs one half again and reports with the other half's results already
+    in <OutDir>. -ReportOnly runs nothing and writes the report again from the results in <OutDir>
+    (after editing bench/analysis.md, the hand-written explanation of missed targets that the report includes).
 .PARAMETER OutDir
     Where results go (default: out/bench, or out/bench-quick with -Quick).
 .EXAMPLE
@@ -25,6 +26,8 @@
 param(
     [switch] $Quick,
     [string] $OutDir,
+    [ValidateSet('All', 'Engine', 'Module')]
+    [string] $Part = 'All',
     [switch] $ReportOnly
 )
 
@@ -77,38 +80,48 @@ function Invoke-ModuleBenchmarks {
     if ($LASTEXITCODE -ne 0 -or -not (Test-Path $moduleJson)) { throw "The module benchmarks failed (exit $LASTEXITCODE)." }
 }
 
+# What each phase took, kept in run.json so that a report written later (-ReportOnly, -Part) states it.
 $phases = [ordered]@{}
-if ($ReportOnly) {
-    if (-not (Test-Path $runFile)) { throw "-ReportOnly: $OutDir holds no results (no run.json); run the benchmarks first." }
+$started = Get-Date
+if ($ReportOnly -or $Part -ne 'All') {
+    if (-not (Test-Path $runFile)) { throw "$OutDir holds no results of an earlier run (no run.json): run all the benchmarks first." }
     $run = Get-Content $runFile -Raw | ConvertFrom-Json
-    if ([bool] $run.Quick -ne [bool] $Quick) { throw "-ReportOnly: the results in $OutDir are from a run with Quick=$($run.Quick)." }
+    if ([bool] $run.Quick -ne [bool] $Quick) { throw "The results in $OutDir are from a run with Quick=$($run.Quick)." }
     $started = [datetime]::Parse($run.Started, [cultureinfo]::InvariantCulture, [Globalization.DateTimeStyles]::RoundtripKind)
     foreach ($p in $run.Phases.PSObject.Properties) { $phases[$p.Name] = [timespan]::FromSeconds($p.Value) }
 }
-else {
-    foreach ($stale in $engineDir, $moduleJson, (Join-Path $OutDir 'results.json'), $runFile) {
-        if (Test-Path $stale) { Remove-Item $stale -Recurse -Force }
-    }
+if (-not $ReportOnly) {
+    $runEngine = $Part -in 'All', 'Engine'
+    $runModule = $Part -in 'All', 'Module'
+    $stale = @((Join-Path $OutDir 'results.json')) + @(if ($runEngine) { $engineDir }) + @(if ($runModule) { $moduleJson, $modulePath })
+    foreach ($path in $stale) { if (Test-Path $path) { Remove-Item $path -Recurse -Force } }
     New-Item -ItemType Directory -Force -Path $OutDir, $engineDir | Out-Null
-    $started = Get-Date
-    # The module is measured from a copy of out/Agno taken now, so that a build running meanwhile
-    # (which lays out/Agno out anew) can't pull it away.
-    $built = Join-Path $root 'out/Agno'
-    if (-not (Test-Path (Join-Path $built 'Agno.psd1'))) { throw "The module is not built ($built): run build.ps1 build first." }
-    if (Test-Path $modulePath) { Remove-Item $modulePath -Recurse -Force }
-    New-Item -ItemType Directory -Force -Path (Split-Path $modulePath) | Out-Null
-    Copy-Item $built $modulePath -Recurse
+    if ($runModule) {
+        # The module is measured from a copy of out/Agno taken now, so that a build running meanwhile
+        # (which lays out/Agno out anew) can't pull it away.
+        $built = Join-Path $root 'out/Agno'
+        if (-not (Test-Path (Join-Path $built 'Agno.psd1'))) { throw "The module is not built ($built): run build.ps1 build first." }
+        New-Item -ItemType Directory -Force -Path (Split-Path $modulePath) | Out-Null
+        Copy-Item $built $modulePath -Recurse
+    }
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    Invoke-EngineBenchmarks
-    $phases['engine (BenchmarkDotNet, with its build)'] = $watch.Elapsed
-    $watch.Restart()
-    Invoke-ModuleBenchmarks
-    $phases['module (PowerShell)'] = $watch.Elapsed
-    $phases['total'] = (Get-Date) - $started
+    if ($runEngine) {
+        Invoke-EngineBenchmarks
+        $phases['engine (BenchmarkDotNet, with its build)'] = $watch.Elapsed
+    }
+    if ($runModule) {
+        $watch.Restart()
+        Invoke-ModuleBenchmarks
+        $phases['module (PowerShell)'] = $watch.Elapsed
+    }
     $seconds = [ordered]@{}
-    foreach ($key in $phases.Keys) { $seconds[$key] = $phases[$key].TotalSeconds }
+    foreach ($key in $phases.Keys) { if ($key -ne 'total') { $seconds[$key] = $phases[$key].TotalSeconds } }
     @{ Started = $started.ToString('o'); Quick = [bool] $Quick; Phases = $seconds } | ConvertTo-Json -Depth 3 | Set-Content $runFile -Encoding utf8
 }
+$phases.Remove('total')
+$total = [timespan]::Zero
+foreach ($value in @($phases.Values)) { $total += $value }
+$phases['total'] = $total
 
 # --- 3. Results -----------------------------------------------------------------------------------------
 

@@ -42,7 +42,7 @@ if (-not (Get-Command Start-ThreadJob -ErrorAction SilentlyContinue)) {
 
 $cores = [Environment]::ProcessorCount
 $branchCounts = if ($Quick) { @(10) } else { @(10, 100, 1000) }
-$throttles = if ($Quick) { @(2) } else { @(5, 2 * $cores) | Sort-Object -Unique }
+$throttles = if ($Quick) { @(2) } else { @(5, (2 * $cores)) | Sort-Object -Unique }
 $stateKeys = if ($Quick) { 1000 } else { 100000 }
 $forkCount = if ($Quick) { 10 } else { 100 }
 $jsonClones = if ($Quick) { 1 } else { 10 }

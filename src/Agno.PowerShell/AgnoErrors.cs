@@ -11,10 +11,18 @@ namespace Agno.PowerShell
         public static ErrorRecord Record(Exception exception, string errorId, ErrorCategory category, object? target) =>
             new ErrorRecord(exception, errorId, category, target);
 
+        /// <summary>A bad argument, and what in the user's input it is about (a branch, a step, a key).</summary>
+        public sealed class TargetedArgumentException : ArgumentException
+        {
+            public TargetedArgumentException(ArgumentException inner, object target) : base(Clean(inner), inner) { Target = target; }
+            public object Target { get; }
+        }
+
         public static ErrorRecord FromException(Exception exception)
         {
             switch (exception)
             {
+                case TargetedArgumentException e: return new ErrorRecord(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, e.Target);
                 case ValueRefusedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidArgument, e.Key);
                 case StateKeyNotFoundException e: return Record(e, e.ErrorId, ErrorCategory.ObjectNotFound, e.Key);
                 case StepFailedException e: return Record(e, e.ErrorId, InnerCategory(e.InnerException), e.StepName);
@@ -28,11 +36,19 @@ namespace Agno.PowerShell
                     _ => ErrorCategory.ResourceUnavailable,
                 }, null);
                 case TimedOutException e: return Record(e, e.ErrorId, ErrorCategory.OperationTimeout, e.NodeName);
-                case ArgumentException e: return Record(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, e.ParamName);
+                case ArgumentException e:
+                    return new ErrorRecord(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, null) { ErrorDetails = new ErrorDetails(Clean(e)) };
                 case OperationCanceledException e: return Record(e, "AgnoStopped", ErrorCategory.OperationStopped, null);
                 case RuntimeException e when e.ErrorRecord != null: return new ErrorRecord(e.ErrorRecord, e);
                 default: return Record(exception, "AgnoFailed", ErrorCategory.NotSpecified, null);
             }
+        }
+
+        /// <summary>The message without .NET's "(Parameter 'x')": the parameter is the engine's, not the user's.</summary>
+        private static string Clean(ArgumentException e)
+        {
+            var suffix = $" (Parameter '{e.ParamName}')";
+            return e.ParamName != null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message.Substring(0, e.Message.Length - suffix.Length) : e.Message;
         }
 
         private static ErrorCategory InnerCategory(Exception? inner) => inner switch

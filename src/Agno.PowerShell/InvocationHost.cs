@@ -29,6 +29,9 @@ namespace Agno.PowerShell
         private static readonly TimeSpan WindDown = TimeSpan.FromSeconds(10);
 
         // The step's code runs in a child scope of this script, which holds what the step is given.
+        // Warning, verbose, debug and information records are merged into the output, so that they
+        // reach the caller in the order written (and under Inline, where a nested pipeline would
+        // write them straight to the host, at all); Forward sorts them out again.
         private const string Bootstrap = @"
 param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments)
 if ($null -ne $AgnoStepSession -and $AgnoStepCode -is [string]) { $global:Error.Clear() }
@@ -38,7 +41,7 @@ foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAc
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [scriptblock]::Create($AgnoStepCode) }
 foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModules', 'AgnoStepSession', '__agnoEntry') { $ExecutionContext.SessionState.PSVariable.Remove($__agnoEntry) }
-& $AgnoStepCode @AgnoStepArguments
+& $AgnoStepCode @AgnoStepArguments 3>&1 4>&1 5>&1 6>&1
 ";
 
         private readonly PSCmdlet _cmdlet;
@@ -189,6 +192,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
         private async Task<IList<object?>> Invoke(Runspace runspace, bool inline, StepScript script, AgnoSession? own, string label,
             object?[]? arguments, CancellationToken cancellationToken, bool synchronous)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var (variables, copiedArguments) = script.CopiesForRun();
             foreach (DictionaryEntry preference in _preferences) variables[preference.Key] = preference.Value;
             using var ps = inline
@@ -203,7 +207,8 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                 .AddParameter("AgnoStepModules", inline ? Array.Empty<string>() : script.Modules.ToArray())
                 .AddParameter("AgnoStepArguments", arguments ?? copiedArguments);
             var output = new PSDataCollection<PSObject>();
-            Forward(ps, output, label, forwardOutput: own != null);
+            var results = new List<object?>();
+            Forward(ps, output, results, label, forwardOutput: own != null);
 
             var scope = own == null ? default(SessionRegistry.StepScope?) : SessionRegistry.EnterStep(runspace, own);
             try
@@ -220,8 +225,9 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                     }
                 }
             }
-            catch (PipelineStoppedException) when (cancellationToken.IsCancellationRequested)
+            catch (Exception) when (cancellationToken.IsCancellationRequested)
             {
+                // Whatever a stopped pipeline threw, the step was stopped: it failed of nothing of its own.
                 throw new OperationCanceledException(cancellationToken);
             }
             finally
@@ -229,15 +235,40 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                 scope?.Dispose();
             }
             cancellationToken.ThrowIfCancellationRequested();
-            return output.Select(o => o?.BaseObject is PSCustomObject ? o : o?.BaseObject).ToList();
+            if (ps.InvocationStateInfo.State == PSInvocationState.Stopped)
+            {
+                // Stopped from outside (Ctrl+C reaching a nested pipeline first): the step did not complete.
+                throw new PipelineStoppedException();
+            }
+            return results;
         }
 
-        /// <summary>Sends every stream the script writes to the caller, each record tagged with the step that wrote it.</summary>
-        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, string label, bool forwardOutput)
+        /// <summary>
+        /// Sends everything the script writes to the caller, each record tagged with the step that
+        /// wrote it, and collects the script's own output into <paramref name="results"/>.
+        /// </summary>
+        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, List<object?> results, string label, bool forwardOutput)
         {
             var tag = "[" + label + "] ";
-            // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
-            if (forwardOutput) output.DataAdded += (s, e) => { var o = output[e.Index]; Post(() => _cmdlet.WriteObject(o)); };
+            output.DataAdded += (s, e) =>
+            {
+                var item = output[e.Index];
+                switch (item?.BaseObject)
+                {
+                    case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); break;
+                    case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); break;
+                    case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); break;
+                    case InformationRecord r:
+                        r.Source = label;
+                        Post(() => _cmdlet.WriteInformation(r));
+                        break;
+                    default:
+                        lock (results) results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
+                        // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
+                        if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
+                        break;
+                }
+            };
             var streams = ps.Streams;
             streams.Error.DataAdded += (s, e) =>
             {
@@ -247,15 +278,6 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                     ErrorDetails = new ErrorDetails(tag + (record.ErrorDetails?.Message ?? record.Exception?.Message ?? record.ToString())),
                 };
                 Post(() => _cmdlet.WriteError(tagged));
-            };
-            streams.Warning.DataAdded += (s, e) => { var r = streams.Warning[e.Index]; Post(() => _cmdlet.WriteWarning(tag + r.Message)); };
-            streams.Verbose.DataAdded += (s, e) => { var r = streams.Verbose[e.Index]; Post(() => _cmdlet.WriteVerbose(tag + r.Message)); };
-            streams.Debug.DataAdded += (s, e) => { var r = streams.Debug[e.Index]; Post(() => _cmdlet.WriteDebug(tag + r.Message)); };
-            streams.Information.DataAdded += (s, e) =>
-            {
-                var r = streams.Information[e.Index];
-                r.Source = label;
-                Post(() => _cmdlet.WriteInformation(r));
             };
             streams.Progress.DataAdded += (s, e) =>
             {
@@ -270,7 +292,12 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
         private static Hashtable CallerPreferences(PSCmdlet cmdlet)
         {
             var preferences = new Hashtable(StringComparer.OrdinalIgnoreCase);
-            foreach (var name in new[] { "VerbosePreference", "DebugPreference", "ErrorActionPreference", "WarningPreference", "InformationPreference", "ProgressPreference", "ConfirmPreference", "WhatIfPreference" })
+            foreach (var name in new[] { "VerbosePreference", "DebugPreference", "ErrorActionPreference", "WarningPreference", "InformationPreference", "ProgressPreference" })
+            {
+                // A script may hold a preference as a string ($ErrorActionPreference = 'Stop'): it means the same.
+                if (LanguagePrimitives.TryConvertTo<ActionPreference>(cmdlet.SessionState.PSVariable.GetValue(name), out var action)) preferences[name] = action;
+            }
+            foreach (var name in new[] { "ConfirmPreference", "WhatIfPreference" })
             {
                 var value = cmdlet.SessionState.PSVariable.GetValue(name);
                 if (value != null) preferences[name] = value;
@@ -280,7 +307,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
             if (bound.TryGetValue("Debug", out var debug)) preferences["DebugPreference"] = IsSet(debug) ? ActionPreference.Continue : ActionPreference.SilentlyContinue;
             foreach (var (parameter, variable) in new[] { ("ErrorAction", "ErrorActionPreference"), ("WarningAction", "WarningPreference"), ("InformationAction", "InformationPreference"), ("ProgressAction", "ProgressPreference") })
             {
-                if (bound.TryGetValue(parameter, out var action) && action != null) preferences[variable] = action is PSObject p ? p.BaseObject : action;
+                if (bound.TryGetValue(parameter, out var given) && LanguagePrimitives.TryConvertTo<ActionPreference>(given, out var action)) preferences[variable] = action;
             }
             // Inside a step a throw must always fail the step (under SilentlyContinue or Ignore PowerShell
             // would skip it and commit half a step): steps run under Stop or Continue, and the caller's own

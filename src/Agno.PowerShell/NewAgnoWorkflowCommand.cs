@@ -34,7 +34,7 @@ namespace Agno.PowerShell
                 }
                 catch (ArgumentException e)
                 {
-                    ThrowTerminatingError(AgnoErrors.FromException(e));
+                    ThrowTerminatingError(AgnoErrors.FromException(new AgnoErrors.TargetedArgumentException(e, Step[i]!.Name)));
                 }
             }
             WriteObject(workflow);

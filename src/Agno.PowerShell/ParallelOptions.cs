@@ -23,14 +23,30 @@ namespace Agno.PowerShell
             if (timeoutSeconds > 0) node.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
             for (int i = 0; i < branches.Length; i++)
             {
-                node.AddNode(branches[i] ?? throw new ArgumentException($"Branch {i + 1} of parallel '{name}' is null; pass steps, workflows or parallel nodes.", "Step"));
+                var branch = branches[i] ?? throw new AgnoErrors.TargetedArgumentException(
+                    new ArgumentException($"Branch {i + 1} of parallel '{name}' is null; pass steps, workflows or parallel nodes."), name);
+                try
+                {
+                    node.AddNode(branch);
+                }
+                catch (ArgumentException e)
+                {
+                    throw new AgnoErrors.TargetedArgumentException(e, branch.Name);
+                }
             }
             if (reducers != null)
             {
                 foreach (DictionaryEntry entry in reducers)
                 {
                     var key = entry.Key?.ToString() ?? "";
-                    node.MergePolicy.WithReducer(key, ToReducer(caller, key, entry.Value is PSObject p ? p.BaseObject : entry.Value));
+                    try
+                    {
+                        node.MergePolicy.WithReducer(key, ToReducer(caller, key, entry.Value is PSObject p ? p.BaseObject : entry.Value));
+                    }
+                    catch (ArgumentException e) when (!(e is AgnoErrors.TargetedArgumentException))
+                    {
+                        throw new AgnoErrors.TargetedArgumentException(e, key);
+                    }
                 }
             }
             return node;

@@ -12,7 +12,8 @@ namespace Agno.PowerShell
     /// What a step could leave behind in a runspace: the global variables (each variable and its
     /// value by identity), functions, aliases and drives (by identity, so a redefinition counts),
     /// the loaded modules and the current location. Read from PowerShell's session state
-    /// directly, in microseconds; where that is not possible (another PowerShell), through a script.
+    /// directly, in microseconds; where that is not possible (another PowerShell), through a script
+    /// (which cannot see variables: those are then always reset).
     /// </summary>
     internal sealed class RunspaceFingerprint
     {
@@ -22,19 +23,30 @@ namespace Agno.PowerShell
 
         private static readonly Lazy<Func<Runspace, object[]>?> Reader = new Lazy<Func<Runspace, object[]>?>(BuildReader);
 
-        private readonly object[] _parts;
+        private readonly object[] _variables;
+        private readonly object[] _rest;
 
-        private RunspaceFingerprint(object[] parts) { _parts = parts; }
+        private RunspaceFingerprint(object[] variables, object[] rest)
+        {
+            _variables = variables;
+            _rest = rest;
+        }
 
         public static RunspaceFingerprint Take(Runspace runspace)
         {
             var location = runspace.SessionStateProxy.Path.CurrentLocation.ProviderPath;
-            var parts = Reader.Value?.Invoke(runspace) ?? new object[] { ScriptFingerprint(runspace) };
-            return new RunspaceFingerprint(parts.Concat(new object[] { location }).ToArray());
+            var parts = Reader.Value?.Invoke(runspace);
+            if (parts == null) return new RunspaceFingerprint(new object[0], new object[] { ScriptFingerprint(runspace), location });
+            return new RunspaceFingerprint((object[])parts[0], parts.Skip(1).Concat(new object[] { location }).ToArray());
         }
 
-        public bool Matches(RunspaceFingerprint baseline) =>
-            _parts.Length == baseline._parts.Length && _parts.Zip(baseline._parts, Same).All(x => x);
+        /// <summary>Nothing changed at all.</summary>
+        public bool Matches(RunspaceFingerprint baseline) => Same(_variables, baseline._variables) && AllSame(_rest, baseline._rest);
+
+        /// <summary>Nothing but variables changed (which ResetRunspaceState puts back).</summary>
+        public bool MatchesApartFromVariables(RunspaceFingerprint baseline) => AllSame(_rest, baseline._rest);
+
+        private static bool AllSame(object[] a, object[] b) => a.Length == b.Length && a.Zip(b, Same).All(x => x);
 
         private static bool Same(object a, object b) => a switch
         {
@@ -67,7 +79,7 @@ namespace Agno.PowerShell
                 {
                     var state = engineState.GetValue(contextProperty.GetValue(runspace));
                     var scope = globalScope.GetValue(state);
-                    var parts = tables.Select(t => (object)Values((IDictionary)t!.GetValue(scope)!)).ToList();
+                    var parts = tables.Select(t => (object)Values((IDictionary)t!.GetValue(scope)!)).ToList(); // variables first
                     parts.Add(((ICollection)moduleTable.GetValue(state)!).Count);
                     return parts.ToArray();
                 };

@@ -66,10 +66,16 @@ namespace Agno.PowerShell
             {
                 try
                 {
-                    if (!RunspaceFingerprint.Take(runspace).Matches(lease.Baseline))
+                    var now = RunspaceFingerprint.Take(runspace);
+                    if (!now.Matches(lease.Baseline))
                     {
-                        runspace.ResetRunspaceState();
-                        keep = RunspaceFingerprint.Take(runspace).Matches(lease.Baseline);
+                        // Only variables changed: a reset puts them back (as new objects, the new baseline).
+                        keep = now.MatchesApartFromVariables(lease.Baseline);
+                        if (keep)
+                        {
+                            runspace.ResetRunspaceState();
+                            lease.Baseline = RunspaceFingerprint.Take(runspace);
+                        }
                     }
                 }
                 catch (Exception)
@@ -91,7 +97,7 @@ namespace Agno.PowerShell
             }
 
             public Runspace Runspace { get; }
-            public RunspaceFingerprint Baseline { get; }
+            public RunspaceFingerprint Baseline { get; set; }
         }
     }
 }

@@ -75,13 +75,13 @@ namespace Agno.PowerShell
             }
             foreach (var name in modules ?? Array.Empty<string>())
             {
-                script.Modules.Add(ModuleToImport(caller, stepName, name));
+                script.Modules.AddRange(ModulesToImport(caller, stepName, name));
             }
             return script;
         }
 
-        /// <summary>What a step's runspace imports for -Module: a path as a full path, a loaded module's name as its path, else the name.</summary>
-        private static string ModuleToImport(PSCmdlet caller, string stepName, string name)
+        /// <summary>What a step's runspace imports for -Module: a path as a full path, loaded modules matching a name as their paths, else the name.</summary>
+        private static IEnumerable<string> ModulesToImport(PSCmdlet caller, string stepName, string name)
         {
             bool isPath = name.IndexOfAny(new[] { '/', '\\' }) >= 0 || name.EndsWith(".psd1", StringComparison.OrdinalIgnoreCase)
                 || name.EndsWith(".psm1", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
@@ -92,10 +92,15 @@ namespace Agno.PowerShell
                 {
                     throw new ArgumentException($"Step '{stepName}' asks for module '{name}' (-Module), but there is no file or folder at '{path}'.");
                 }
-                return path;
+                return new[] { path };
             }
-            var loaded = caller.InvokeCommand.InvokeScript("Get-Module -Name $args[0]", name).Select(o => o.BaseObject).OfType<PSModuleInfo>().FirstOrDefault();
-            return loaded?.Path ?? name;
+            var loaded = caller.InvokeCommand.InvokeScript("Get-Module -Name $args[0]", name).Select(o => o.BaseObject).OfType<PSModuleInfo>().Select(m => m.Path).ToList();
+            if (loaded.Count > 0) return loaded;
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                throw new ArgumentException($"Step '{stepName}' asks for modules '{name}' (-Module), but no loaded module matches it. Import them first, or name them.");
+            }
+            return new[] { name };
         }
 
         private static object? Copy(string stepName, string what, object? value)

@@ -106,17 +106,7 @@ Describe 'AgnoParallelFailed' {
         Get-AgnoState -Session $session -Key setup | Should -Be 1
     }
 
-    # module bug: a branch that had not started when a sibling failed is reported as a failed branch,
-    # not as cancelled. src/Agno.PowerShell/InvocationHost.cs (Invoke) registers ps.BeginStop on an
-    # already-cancelled token before starting the pipeline, then BeginInvoke/Invoke throws
-    # InvalidOperationException ("The operation cannot be performed because a command is currently
-    # stopping..."), which is not mapped to OperationCanceledException, so Step wraps it in
-    # StepFailedException and ParallelNode lists the branch among the failures. Repro (5 runs of 6):
-    #   $p = New-AgnoParallel 'inner-fan' -Step (New-AgnoStep 'ok' { 1 }), (New-AgnoStep 'bad' { throw 'bad branch' })
-    #   Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step (New-AgnoStep 'setup' { 1 }), $p) -Session (New-AgnoSession)
-    #   -> "Parallel 'inner-fan' failed: 2 branch(es) failed: 'ok': Step 'ok' failed: The operation cannot
-    #      be performed because a command is currently stopping...; 'bad': ..."
-    It 'names only the branch that failed, not a sibling it cancelled before that sibling ran' -Skip {
+    It 'names only the branch that failed, not a sibling it cancelled before that sibling ran' {
         foreach ($attempt in 1..6) {
             $p = New-AgnoParallel 'inner-fan' -Step (New-AgnoStep 'ok' { 1 }), (New-AgnoStep 'bad' { throw 'bad branch' })
             $wf = New-AgnoWorkflow 'w' -Step (New-AgnoStep 'setup' { 1 }), $p
@@ -225,12 +215,7 @@ Describe 'Invalid nodes are refused with clear errors' {
         $session.History.Count | Should -Be 0
     }
 
-    # module bug: ArgumentExceptions from the engine reach the user with the C# parameter name as
-    # TargetObject and in the message (src/Agno.PowerShell/AgnoErrors.cs maps ArgumentException to
-    # TargetObject = e.ParamName). Duplicate branches give TargetObject 'node' and a message ending
-    # "(Parameter 'node')"; an unknown reducer gives TargetObject 'name' and "(Parameter 'name')".
-    # The issue asks for the step or branch (or the key) as TargetObject.
-    It 'has the offending branch or key as TargetObject, and no C# parameter name in the message' -Skip {
+    It 'has the offending branch or key as TargetObject, and no C# parameter name in the message' {
         $e = Get-ThrownError { New-AgnoParallel 'p' -Step (New-AgnoStep 'fetch' { 1 }), (New-AgnoStep 'fetch' { 2 }) }
         $e.TargetObject | Should -BeIn @('fetch', 'p')
         $e.Exception.Message | Should -Not -Match "\(Parameter 'node'\)"
@@ -241,8 +226,10 @@ Describe 'Invalid nodes are refused with clear errors' {
 
     It 'refuses two steps with the same name in a workflow, naming it, before running any step' {
         $session = New-AgnoSession
-        $wf = New-AgnoWorkflow 'w' -Step (New-AgnoStep 'load' { Set-AgnoState -Key ran -Value 1 }), (New-AgnoStep 'load' { 2 })
-        { Invoke-AgnoWorkflow $wf -Session $session } | Should -Throw -ExpectedMessage "*'load'*"
+        {
+            $wf = New-AgnoWorkflow 'w' -Step (New-AgnoStep 'load' { Set-AgnoState -Key ran -Value 1 }), (New-AgnoStep 'LOAD' { 2 })
+            Invoke-AgnoWorkflow $wf -Session $session
+        } | Should -Throw -ExpectedMessage "*'LOAD'*"
         $session.State.ContainsKey('ran') | Should -BeFalse
     }
 
@@ -270,8 +257,7 @@ Describe 'Invalid nodes are refused with clear errors' {
         $b.Next | Should -BeNullOrEmpty
     }
 
-    It 'refuses a step that uses $using: with an expression' {
-        $h = @{ n = 1 }
-        { New-AgnoStep 's' ([scriptblock]::Create('$using:h.n')) -ErrorAction Stop } | Should -Throw -ExpectedMessage '*$using:*'
+    It 'refuses $using: of a variable the caller does not have, naming it' {
+        { New-AgnoStep 's' { $using:agnoNoSuchVariable.Property } -ErrorAction Stop } | Should -Throw -ExpectedMessage '*agnoNoSuchVariable*'
     }
 }

@@ -115,6 +115,12 @@ Describe '$using: brings in a copy of a caller variable' {
         $out | Should -Be @('DateTime', 'Int64')
     }
 
+    It 'supports $using:name.Property and $using:name[index], reading from the copy' {
+        $h = @{ n = 1; list = @(10, 20); inner = @{ deep = 'd' } }
+        $out = Invoke-AgnoParallel -Session (New-AgnoSession) { $using:h.n; $using:h.list[1]; $using:h.inner.deep; $using:h.list.Count }
+        $out | Should -Be @(1, 20, 'd', 2)
+    }
+
     It 'takes the value the variable has when the step is made' {
         $v = 'when made'
         $step = New-AgnoStep 's' { $using:v }
@@ -214,20 +220,13 @@ Describe '-Function, -Module and -Variable bring caller definitions into the run
         }
     }
 
-    # module bug: StepScript.Capture (src/Agno.PowerShell/StepScript.cs) looks the name up with
-    # `Get-Module -Name '<path>'`, which throws for a path ("Running the Get-Module cmdlet without
-    # ListAvailable parameter is not supported for module names that include a path"), so
-    # New-AgnoStep -Module ./My.psm1 fails with that raw error instead of importing the file in the step.
-    It 'imports a module given by path' -Skip {
+    It 'imports a module given by path' {
         $path = New-TestModule 'AgnoTestModPath' 'function Get-AgnoTestModPath { "from path" }'
         $step = New-AgnoStep 's' { Get-AgnoTestModPath } -Module $path
         Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step $step) -Session (New-AgnoSession) | Should -Be 'from path'
     }
 
-    # module bug: StepScript.Capture (src/Agno.PowerShell/StepScript.cs) keeps only the first module
-    # that `Get-Module -Name <pattern>` returns (.FirstOrDefault()), so -Module 'AgnoTestMod*' with two
-    # matching modules loaded imports one of them into the step; the other's commands are missing.
-    It 'imports every loaded module a wildcard names' -Skip {
+    It 'imports every loaded module a wildcard names' {
         $a = New-TestModule 'AgnoTestModW1' 'function Get-AgnoTestModW1 { "W1" }'
         $b = New-TestModule 'AgnoTestModW2' 'function Get-AgnoTestModW2 { "W2" }'
         Import-Module $a, $b
@@ -324,16 +323,7 @@ Describe 'Pooled runspaces are reset between uses' {
         $probes.Runspace | Should -Contain $untouched
     }
 
-    # module bug: a runspace that a step changed is never kept, so "reset and reused" never happens.
-    # src/Agno.PowerShell/StepRunspaces.cs (Return) resets it with ResetRunspaceState and keeps it only if
-    # RunspaceFingerprint.Take(...).Matches(baseline); but the fingerprint (RunspaceFingerprint.cs)
-    # compares global variables by object identity, and ResetRunspaceState recreates them (42 of 45
-    # PSVariable instances are new after a reset), so the match always fails and the runspace is
-    # disposed. Any step that sets a global variable - including running a native command, which sets
-    # $global:LASTEXITCODE - costs a new runspace. Repro:
-    #   $id = Invoke-AgnoParallel { $null = & /bin/true; [runspace]::DefaultRunspace.InstanceId }
-    #   (Get-Runspace).InstanceId -contains $id    # False: disposed, not reset and pooled
-    It 'resets a runspace a step changed and reuses it' -Skip {
+    It 'resets a runspace a step changed and reuses it' {
         $leaky = Invoke-AgnoParallel -Session (New-AgnoSession) { $global:AgnoLeakedVariable = 'leaked'; [runspace]::DefaultRunspace.InstanceId }
         $probes = Invoke-ConcurrentProbe -Count $probeCount -Probe {
             [bool] (Get-Variable -Name AgnoLeakedVariable -Scope Global -ErrorAction SilentlyContinue)

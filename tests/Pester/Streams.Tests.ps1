@@ -115,13 +115,7 @@ Describe 'Warning, verbose, debug and information records reach the caller, nami
         @($warnings.Message | Sort-Object) | Should -Be @('[left] w', '[right] w')
     }
 
-    # module bug: under -Isolation Inline (src/Agno.PowerShell/InvocationHost.cs, Invoke with inline: true,
-    # a nested PowerShell.Create(RunspaceMode.CurrentRunspace)), a step's warning, verbose, information and
-    # Write-Host records go straight to the host: untagged ('WARNING: inline warning', no [step]), and not
-    # seen by -WarningVariable, -InformationVariable or redirection (3>$null, 4>&1, 6>&1). Errors and
-    # output are forwarded correctly. Repro:
-    #   Invoke-AgnoParallel { Write-Warning 'w1' } -Isolation Inline -WarningVariable wv  # prints 'WARNING: w1', $wv is empty
-    It 'writes the records of -Isolation Inline steps, naming the step' -Skip {
+    It 'writes the records of -Isolation Inline steps, naming the step' {
         $wf = New-OneStepWorkflow 'inline-step' { Write-Warning 'inline warning'; Write-Information 'inline info'; Write-Verbose 'inline verbose' }
         $records = Invoke-AgnoWorkflow $wf -Session (New-AgnoSession) -Isolation Inline -Verbose -WarningVariable warnings -InformationVariable info 3>$null 6>$null 4>&1
         $warnings.Message | Should -Be '[inline-step] inline warning'
@@ -148,15 +142,7 @@ Describe 'The caller''s preferences apply inside steps' {
         $session.History[-1].Steps[0].Status | Should -Be 'Failed'
     }
 
-    # module bug: CallerPreferences in src/Agno.PowerShell/InvocationHost.cs maps the caller's
-    # $ErrorActionPreference to Stop only when it is an [ActionPreference]; set in a script or function
-    # scope ($ErrorActionPreference = 'Stop', the usual way) it is a [string], so the step runs under
-    # Continue: Write-Error does not stop it, the step goes on, and the run fails only afterwards when
-    # the caller re-writes the forwarded error - by then the step may have committed its changes (race).
-    # Repro: & { $ErrorActionPreference = 'Stop'; New-AgnoSession | Out-Null
-    #            Invoke-AgnoParallel { "in step: $ErrorActionPreference"; Write-Error 'x'; 'went on' } }
-    #   -> 'in step: Continue', 'went on', then the error.
-    It '$ErrorActionPreference = ''Stop'' in the caller does the same' -Skip {
+    It '$ErrorActionPreference = ''Stop'' in the caller does the same' {
         $ErrorActionPreference = 'Stop'
         $session = New-AgnoSession
         $seen = [System.Collections.Generic.List[object]]::new()
