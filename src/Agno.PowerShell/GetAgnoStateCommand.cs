@@ -30,6 +30,18 @@ namespace Agno.PowerShell
 
         protected override void ProcessRecord()
         {
+            try
+            {
+                Process();
+            }
+            catch (ArgumentException e)
+            {
+                WriteError(AgnoErrors.FromException(e));
+            }
+        }
+
+        private void Process()
+        {
             var session = SessionRegistry.Require(this, Session);
             var state = session.State;
             bool single = Key != null && Key.Length == 1 && !WildcardPattern.ContainsWildcardCharacters(Key[0]);

@@ -33,7 +33,7 @@ namespace Agno.PowerShell
         // reach the caller in the order written (and under Inline, where a nested pipeline would
         // write them straight to the host, at all); Forward sorts them out again.
         private const string Bootstrap = @"
-param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments)
+param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepDone)
 if ($null -ne $AgnoStepSession -and $AgnoStepCode -is [string]) { $global:Error.Clear() }
 foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) }
 foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) }
@@ -42,6 +42,7 @@ if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [scriptblock]::Create($AgnoStepCode) }
 foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModules', 'AgnoStepSession', '__agnoEntry') { $ExecutionContext.SessionState.PSVariable.Remove($__agnoEntry) }
 & $AgnoStepCode @AgnoStepArguments 3>&1 4>&1 5>&1 6>&1
+$AgnoStepDone.Value = $true
 ";
 
         private readonly PSCmdlet _cmdlet;
@@ -141,9 +142,10 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
         }
 
         /// <summary>Runs a reducer scriptblock with (base, current, incoming) and returns what it wrote.</summary>
-        public object? RunReducer(StepScript script, string key, object? baseValue, object? current, object? incoming)
+        public object? RunReducer(StepScript script, string key, object? baseValue, object? current, object? incoming, CancellationToken cancellationToken)
         {
-            var output = RunScriptAsync(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }, _stop.Token).GetAwaiter().GetResult();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, cancellationToken);
+            var output = RunScriptAsync(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }, stop.Token).GetAwaiter().GetResult();
             return output.Count == 1 ? output[0] : output.ToArray();
         }
 
@@ -194,6 +196,7 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (variables, copiedArguments) = script.CopiesForRun();
+            var done = new PSReference(false); // set by the bootstrap after the code: unset means the code called exit
             foreach (DictionaryEntry preference in _preferences) variables[preference.Key] = preference.Value;
             using var ps = inline
                 ? System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace)
@@ -205,7 +208,8 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
                 .AddParameter("AgnoStepVariables", variables)
                 .AddParameter("AgnoStepFunctions", inline ? new Hashtable() : new Hashtable(script.Functions))
                 .AddParameter("AgnoStepModules", inline ? Array.Empty<string>() : script.Modules.ToArray())
-                .AddParameter("AgnoStepArguments", arguments ?? copiedArguments);
+                .AddParameter("AgnoStepArguments", arguments ?? copiedArguments)
+                .AddParameter("AgnoStepDone", done);
             var output = new PSDataCollection<PSObject>();
             var results = new List<object?>();
             Forward(ps, output, results, label, forwardOutput: own != null);
@@ -239,6 +243,12 @@ foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModu
             {
                 // Stopped from outside (Ctrl+C reaching a nested pipeline first): the step did not complete.
                 throw new PipelineStoppedException();
+            }
+            if (!(done.Value is bool finished && finished))
+            {
+                // PowerShell ends the hosted script on exit without telling its code, so any exit fails
+                // the step rather than commit half of it silently.
+                throw new RuntimeException($"{label} called exit (or break or continue outside a loop), which ends a step without saying whether it succeeded: it fails, and its changes are discarded. Use return to end a step early, or throw to fail it.");
             }
             return results;
         }

@@ -35,6 +35,15 @@ namespace Agno.PowerShell
         {
             try
             {
+                object? input;
+                try
+                {
+                    input = PSValueCopier.Instance.Copy(Input);
+                }
+                catch (ValueRefusedException e)
+                {
+                    throw new ValueRefusedException("-Input", e.Reason, e);
+                }
                 var store = StoreCache.Resolve(this, Store);
                 AgnoSession session;
                 if (store == null)
@@ -42,11 +51,11 @@ namespace Agno.PowerShell
                     var state = State == null
                         ? new Agno.Core.SessionState(PSValueCopier.Instance)
                         : new Agno.Core.SessionState(State, PSValueCopier.Instance);
-                    session = AgnoSession.Create(PSValueCopier.Instance.Copy(Input), SessionId, UserId, state);
+                    session = AgnoSession.Create(input, SessionId, UserId, state);
                 }
                 else
                 {
-                    session = store.OpenSession(SessionId, UserId, Input, PSValueCopier.Instance);
+                    session = store.OpenSession(SessionId, UserId, input, PSValueCopier.Instance);
                     if (State != null && State.Count > 0)
                     {
                         // One commit for all of -State: copied into a fork first, so a refused value saves nothing.

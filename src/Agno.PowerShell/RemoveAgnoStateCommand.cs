@@ -22,6 +22,18 @@ namespace Agno.PowerShell
 
         protected override void ProcessRecord()
         {
+            try
+            {
+                Process();
+            }
+            catch (ArgumentException e)
+            {
+                WriteError(AgnoErrors.FromException(e));
+            }
+        }
+
+        private void Process()
+        {
             var session = SessionRegistry.Require(this, Session);
             var keys = session.State.Keys;
             var targets = new List<string>();

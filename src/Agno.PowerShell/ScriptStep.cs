@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Management.Automation;
 using Agno.Core;
 
@@ -16,9 +17,27 @@ namespace Agno.PowerShell
             return step;
         }
 
-        public static IStateReducer Reducer(string key, StepScript script) =>
-            Reducers.Custom($"scriptblock for '{key}'", (baseValue, current, incoming) =>
-                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + key)).RunReducer(script, key, baseValue, current, incoming));
+        public static IStateReducer Reducer(string key, StepScript script) => new ScriptReducer(key, script);
+
+        /// <summary>A scriptblock { param($base, $current, $incoming) ... } run by the current invocation, stopped with the node it merges.</summary>
+        private sealed class ScriptReducer : ICancellableReducer
+        {
+            private readonly string _key;
+            private readonly StepScript _script;
+
+            public ScriptReducer(string key, StepScript script)
+            {
+                _key = key;
+                _script = script;
+            }
+
+            public string Name => $"scriptblock for '{_key}'";
+
+            public object? Reduce(object? baseValue, object? current, object? incoming) => Reduce(baseValue, current, incoming, default);
+
+            public object? Reduce(object? baseValue, object? current, object? incoming, CancellationToken cancellationToken) =>
+                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + _key)).RunReducer(_script, _key, baseValue, current, incoming, cancellationToken);
+        }
 
         private static InvalidOperationException NotInInvocation(string name) => new InvalidOperationException(
             $"'{name}' is a PowerShell step: run it with Invoke-AgnoWorkflow or Invoke-AgnoParallel.");

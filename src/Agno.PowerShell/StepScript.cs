@@ -118,7 +118,8 @@ namespace Agno.PowerShell
         /// <summary>The scriptblock's text with every <c>$using:name</c> replaced by <c>$__agnoUsing_name</c>, and the names.</summary>
         private static (string Text, List<string> Names) RewriteUsing(ScriptBlock scriptBlock)
         {
-            var ast = scriptBlock.Ast;
+            // A function's scriptblock (${function:name}) is its definition: the code is its body.
+            var ast = scriptBlock.Ast is FunctionDefinitionAst function ? function.Body : scriptBlock.Ast;
             // Each $using:name variable (also inside $using:name.Property or $using:name[0]).
             var usings = ast.FindAll(a => a is UsingExpressionAst, searchNestedScriptBlocks: true)
                 .Select(u => u.FindAll(v => v is VariableExpressionAst, searchNestedScriptBlocks: false)
@@ -131,10 +132,11 @@ namespace Agno.PowerShell
             {
                 var name = u.VariablePath.UserPath;
                 if (!names.Contains(name, StringComparer.OrdinalIgnoreCase)) names.Add(name);
-                text = text.Substring(0, u.Extent.StartOffset - origin) + "${" + UsingPrefix + name + "}" + text.Substring(u.Extent.EndOffset - origin);
+                var escaped = (UsingPrefix + name).Replace("`", "``").Replace("}", "`}").Replace("{", "`{");
+                text = text.Substring(0, u.Extent.StartOffset - origin) + "${" + escaped + "}" + text.Substring(u.Extent.EndOffset - origin);
             }
             // A scriptblock literal's extent includes its braces; the code to recreate is what is between them.
-            if (ast.Parent is ScriptBlockExpressionAst && text.StartsWith("{") && text.EndsWith("}"))
+            if ((ast.Parent is ScriptBlockExpressionAst || ast.Parent is FunctionDefinitionAst) && text.StartsWith("{") && text.EndsWith("}"))
             {
                 text = text.Substring(1, text.Length - 2);
             }

@@ -31,14 +31,19 @@ namespace Agno.PowerShell
             {
                 throw new StoreException("AgnoStoreNotFound", $"There is no store at '{full}'. Check the path; New-AgnoSession -Store creates one.");
             }
-            var lazy = Stores.GetOrAdd(Path.GetFullPath(full), p => new Lazy<ISessionStore>(() => new SqliteSessionStore(p, PSTypedJsonCodec.Instance)));
+            full = Path.GetFullPath(full);
+            if (Stores.TryGetValue(full, out var cached) && cached.IsValueCreated && !File.Exists(full) && Stores.TryRemove(full, out _))
+            {
+                cached.Value.Dispose(); // its file was deleted: a new store is made below
+            }
+            var lazy = Stores.GetOrAdd(full, p => new Lazy<ISessionStore>(() => new SqliteSessionStore(p, PSTypedJsonCodec.Instance)));
             try
             {
                 return lazy.Value;
             }
             catch
             {
-                Stores.TryRemove(Path.GetFullPath(full), out _); // a store that failed to open is tried afresh next time
+                Stores.TryRemove(full, out _); // a store that failed to open is tried afresh next time
                 throw;
             }
         }

@@ -104,13 +104,14 @@ namespace Agno.Core
             try
             {
                 merge = StateMerger.Merge(Name, origin,
-                    completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy);
+                    completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy, cancellationToken);
             }
             catch (MergeConflictException conflict)
             {
                 record.Conflicts = conflict.Conflicts; // recorded whatever the strategy, even when the merge fails
                 throw;
             }
+            cancellationToken.ThrowIfCancellationRequested(); // a stop or timeout during the merge leaves the state as it was
             context.State.Apply(merge.Delta, environment.CheckpointFor(record));
             context.Output = completed.Select(i => sessions[i]!.Output).ToArray();
             record.KeysChanged = merge.Delta.Changes.Select(c => c.Key).ToList();

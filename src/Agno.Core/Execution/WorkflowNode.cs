@@ -110,7 +110,14 @@ namespace Agno.Core
             finally
             {
                 session.AddRun(run);
-                committer?.RunFinished(run.RunId, root.Status);
+                try
+                {
+                    committer?.RunFinished(run.RunId, root.Status);
+                }
+                catch (Exception) when (root.Status != NodeStatus.Completed && root.Status != NodeStatus.CompletedWithErrors)
+                {
+                    // The run's own failure is the one to report; the run stays unfinished in the store, as it is.
+                }
             }
         }
 

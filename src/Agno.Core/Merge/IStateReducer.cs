@@ -13,4 +13,10 @@ namespace Agno.Core
         /// <param name="incoming">This branch's value.</param>
         object? Reduce(object? baseValue, object? current, object? incoming);
     }
+
+    /// <summary>A reducer that can be stopped (a timeout or a stop of the node being merged).</summary>
+    public interface ICancellableReducer : IStateReducer
+    {
+        object? Reduce(object? baseValue, object? current, object? incoming, System.Threading.CancellationToken cancellationToken);
+    }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 
 namespace Agno.Core
 {
@@ -19,7 +20,8 @@ namespace Agno.Core
     /// </summary>
     public static class StateMerger
     {
-        public static MergeResult Merge(string nodeName, StateSnapshot baseState, IReadOnlyList<BranchDelta> branches, MergePolicy policy)
+        public static MergeResult Merge(string nodeName, StateSnapshot baseState, IReadOnlyList<BranchDelta> branches, MergePolicy policy,
+            CancellationToken cancellationToken = default)
         {
             if (baseState == null) throw new ArgumentNullException(nameof(baseState));
             if (branches == null) throw new ArgumentNullException(nameof(branches));
@@ -30,6 +32,7 @@ namespace Agno.Core
 
             foreach (var key in TouchedKeys(branches))
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 bool inBase = baseState.TryGetStored(key, out var baseValue);
                 var changes = ChangesOf(key, inBase, baseValue, branches, copier);
                 if (changes.Count == 0) continue;
@@ -38,7 +41,7 @@ namespace Agno.Core
                 StateChange result;
                 if (reducer != null)
                 {
-                    result = Reduce(key, inBase, baseValue, changes, reducer, copier);
+                    result = Reduce(key, inBase, baseValue, changes, reducer, copier, cancellationToken);
                 }
                 else
                 {
@@ -105,7 +108,7 @@ namespace Agno.Core
             a.IsRemoval == b.IsRemoval && (a.IsRemoval || copier.AreEqual(a.Value, b.Value));
 
         private static StateChange Reduce(string key, bool inBase, object? baseValue,
-            List<(string Branch, StateChange Change)> changes, IStateReducer reducer, IValueCopier copier)
+            List<(string Branch, StateChange Change)> changes, IStateReducer reducer, IValueCopier copier, CancellationToken cancellationToken)
         {
             bool present = inBase;
             object? current = baseValue;
@@ -119,7 +122,8 @@ namespace Agno.Core
                 }
                 try
                 {
-                    var reduced = reducer.Reduce(copier.Copy(inBase ? baseValue : null), copier.Copy(present ? current : null), copier.Copy(change.Value));
+                    var (b, c, i) = (copier.Copy(inBase ? baseValue : null), copier.Copy(present ? current : null), copier.Copy(change.Value));
+                    var reduced = reducer is ICancellableReducer cancellable ? cancellable.Reduce(b, c, i, cancellationToken) : reducer.Reduce(b, c, i);
                     current = copier.Copy(reduced);
                     present = true;
                 }

@@ -92,8 +92,12 @@ namespace Agno.Core
                     $"a {array.Rank}-dimensional array of [{elementType.Name}] cannot be copied. Use an array of arrays.");
             }
             if (IsImmutableType(elementType)) return array.Clone();
+            var items = new object?[array.Length];
+            for (int i = 0; i < array.Length; i++) items[i] = CopyNested(array.GetValue(i), scope);
+            // A copy of another type than the element type (an object copied as a property bag) needs an object[].
+            if (elementType == typeof(object) || !items.All(item => item == null ? !elementType.IsValueType : elementType.IsInstanceOfType(item))) return items;
             var copy = Array.CreateInstance(elementType, array.Length);
-            for (int i = 0; i < array.Length; i++) copy.SetValue(CopyNested(array.GetValue(i), scope), i);
+            Array.Copy(items, copy, items.Length);
             return copy;
         }
 

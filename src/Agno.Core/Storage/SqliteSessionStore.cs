@@ -50,10 +50,7 @@ namespace Agno.Core
             _connection = new SqliteConnection(builder.ToString());
             try
             {
-                _connection.Open();
-                Execute($"PRAGMA busy_timeout = {(long)_busyTimeout.TotalMilliseconds}");
-                Execute("PRAGMA journal_mode = WAL");
-                Execute("PRAGMA synchronous = FULL");
+                OpenConnection();
                 InTransaction(() => { EnsureSchema(); return 0; });
             }
             catch (SqliteException e)
@@ -70,6 +67,14 @@ namespace Agno.Core
         }
 
         public override string Location { get; }
+
+        private void OpenConnection()
+        {
+            _connection.Open();
+            Execute($"PRAGMA busy_timeout = {(long)_busyTimeout.TotalMilliseconds}");
+            Execute("PRAGMA journal_mode = WAL");
+            Execute("PRAGMA synchronous = FULL");
+        }
 
         private static void EnsureSqlite()
         {
@@ -156,28 +161,49 @@ namespace Agno.Core
         {
             lock (_lock)
             {
+                if (!File.Exists(Location))
+                {
+                    throw new StoreException("AgnoStoreMissing",
+                        $"The store '{Location}' was deleted while it was open; nothing was saved. Open the session again with New-AgnoSession -Store to start a new store.");
+                }
                 try
                 {
-                    using var transaction = _connection.BeginTransaction(deferred: false);
-                    _transaction = transaction;
-                    var result = work();
-                    transaction.Commit();
-                    return result;
+                    return Transaction(work, retryReadOnly: true);
                 }
-                catch (SqliteException e) when (e.SqliteErrorCode == 5 || e.SqliteErrorCode == 6)
+                catch (SqliteException e) when (e.SqliteErrorCode == 8)
                 {
-                    throw new StoreException("AgnoStoreBusy",
-                        $"The store '{Location}' is locked by another writer and stayed locked for {_busyTimeout.TotalSeconds:0.#} s; nothing was saved. Try again, or look for a process holding it.", e);
+                    // Read-only: SQLite decided when it connected. Reconnect, so that a file made writable
+                    // since then is written now, and try once more.
+                    _connection.Close();
+                    OpenConnection();
+                    return Transaction(work, retryReadOnly: false);
                 }
-                catch (SqliteException e)
-                {
-                    throw new StoreException("AgnoStoreWriteFailed",
-                        $"The store '{Location}' could not be written: {e.Message}. Nothing was saved (the transaction was rolled back).", e);
-                }
-                finally
-                {
-                    _transaction = null;
-                }
+            }
+        }
+
+        private T Transaction<T>(Func<T> work, bool retryReadOnly)
+        {
+            try
+            {
+                using var transaction = _connection.BeginTransaction(deferred: false);
+                _transaction = transaction;
+                var result = work();
+                transaction.Commit();
+                return result;
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode == 5 || e.SqliteErrorCode == 6)
+            {
+                throw new StoreException("AgnoStoreBusy",
+                    $"The store '{Location}' is locked by another writer and stayed locked for {_busyTimeout.TotalSeconds:0.#} s; nothing was saved. Try again, or look for a process holding it.", e);
+            }
+            catch (SqliteException e) when (e.SqliteErrorCode != 8 || !retryReadOnly)
+            {
+                throw new StoreException("AgnoStoreWriteFailed",
+                    $"The store '{Location}' could not be written: {e.Message}. Nothing was saved (the transaction was rolled back).", e);
+            }
+            finally
+            {
+                _transaction = null;
             }
         }
 

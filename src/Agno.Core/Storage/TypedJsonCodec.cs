@@ -30,6 +30,8 @@ namespace Agno.Core
             [typeof(int)] = "i32", [typeof(uint)] = "u32", [typeof(long)] = "i64", [typeof(ulong)] = "u64",
             [typeof(float)] = "f32", [typeof(double)] = "f64", [typeof(decimal)] = "dec", [typeof(DateTime)] = "dt",
             [typeof(DateTimeOffset)] = "dto", [typeof(TimeSpan)] = "ts", [typeof(Guid)] = "guid",
+            [typeof(Uri)] = "uri", [typeof(Version)] = "ver", [typeof(BigInteger)] = "bigint", [typeof(byte[])] = "bytes",
+            [typeof(Hashtable)] = "ht", [typeof(OrderedDictionary)] = "od", [typeof(ArrayList)] = "alist",
         };
         private static readonly Dictionary<string, Type> ElementTypes = ElementTags.ToDictionary(p => p.Value, p => p.Key);
 
@@ -55,7 +57,8 @@ namespace Agno.Core
         {
             try
             {
-                using var document = JsonDocument.Parse(json);
+                // Each level of a value is a few levels of JSON: allow every value the copier allows.
+                using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = DefaultValueCopier.MaxDepth * 4 + 16 });
                 return Read(document.RootElement, 0);
             }
             catch (JsonException e)
@@ -71,7 +74,11 @@ namespace Agno.Core
             switch (value)
             {
                 case null: w.WriteString("t", "null"); break;
-                case string s: w.WriteString("t", "str"); w.WriteString("v", s); break;
+                case string s:
+                    if (HasLoneSurrogate(s)) throw new FormatException("the string holds a lone UTF-16 surrogate (half a character), which a store cannot keep exactly.");
+                    w.WriteString("t", "str");
+                    w.WriteString("v", s);
+                    break;
                 case bool b: w.WriteString("t", "bool"); w.WriteBoolean("v", b); break;
                 case char c: w.WriteString("t", "char"); w.WriteString("v", c.ToString()); break;
                 case Enum e: WriteEnum(w, e); break;
@@ -109,6 +116,16 @@ namespace Agno.Core
                     break;
             }
             w.WriteEndObject();
+        }
+
+        private static bool HasLoneSurrogate(string s)
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+                else if (char.IsSurrogate(s[i])) return true;
+            }
+            return false;
         }
 
         /// <summary>Writes the properties (after "t") of a value of a type this class does not know; false to refuse it.</summary>
