@@ -124,7 +124,12 @@ $parallelVariants = [ordered]@{
                     $d["k$i"] = $x + $i
                 }
             }
-            $jobs | Receive-Job -Wait -AutoRemoveJob
+            # Wait-Job with a time limit, not Receive-Job -Wait: with 1,000 queued thread jobs the latter
+            # was seen to wait forever for output that never came (ThreadJob 2.2.0, PowerShell 7.6.9).
+            $null = $jobs | Wait-Job -Timeout 900
+            $unfinished = @($jobs | Where-Object { $_.State -notin 'Completed', 'Failed', 'Stopped' }).Count
+            $jobs | Remove-Job -Force
+            if ($unfinished) { throw "Start-ThreadJob: $unfinished of $($c.N) jobs had not finished after 15 minutes." }
         }
         Check = { param($c, $sync) $sync.Count -eq $c.N -and $sync["k$($c.N)"] -eq 5050 + $c.N }
     }
@@ -137,7 +142,7 @@ foreach ($n in $branchCounts) {
     }
     foreach ($throttle in $throttles) {
         $context = @{ N = $n; Throttle = $throttle; Blocks = $blocks }
-        $samples = Measure-Variants $context $parallelVariants (Get-Repeat $(if ($n -ge 1000) { 5 } else { 7 }))
+        $samples = Measure-Variants $context $parallelVariants (Get-Repeat $(if ($n -ge 1000) { 3 } else { 7 }))
         foreach ($name in $samples.Keys) { Add-Result 'Parallel' "N=$n, ThrottleLimit=$throttle" $name 'ms' $samples[$name] }
     }
 }

@@ -16,7 +16,7 @@ namespace Agno.PowerShell
     /// </summary>
     internal sealed class StepRunspaces
     {
-        public static StepRunspaces Shared { get; } = new StepRunspaces(Math.Max(4, Environment.ProcessorCount * 2));
+        public static StepRunspaces Shared { get; } = new StepRunspaces(Math.Max(8, Environment.ProcessorCount * 2));
 
 
         private readonly ConcurrentBag<Lease> _idle = new ConcurrentBag<Lease>();
