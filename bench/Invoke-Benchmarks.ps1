@@ -400,7 +400,7 @@ $md.Add("Wall time of a whole command, warm (each variant runs once before it is
 $md.Add('')
 $md.Add('### Parallel branches')
 $md.Add('')
-$md.Add("N branches, each summing 1..100 and setting one key: ``Invoke-AgnoParallel -ScriptBlock`` (one scriptblock per branch), ``ForEach-Object -Parallel`` writing a ``[hashtable]::Synchronized()`` through ```$using:``, ``Start-ThreadJob`` writing it as an argument (then ``Receive-Job -Wait -AutoRemoveJob``), at the same throttle limit: $($module.ThrottleLimits -join ' and ') ($($module.Cores) cores).")
+$md.Add("N branches, each summing 1..100 and setting one key: ``Invoke-AgnoParallel -ScriptBlock`` (one scriptblock per branch), ``ForEach-Object -Parallel`` writing a ``[hashtable]::Synchronized()`` through ```$using:``, ``Start-ThreadJob`` writing it as an argument (then ``Wait-Job`` and ``Remove-Job``; ``Receive-Job -Wait`` hung on 1,000 queued thread jobs), at the same throttle limit: $($module.ThrottleLimits -join ' and ') ($($module.Cores) cores).")
 $md.Add('')
 foreach ($l in Format-Cases 'Parallel' @('Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable')) { $md.Add($l) }
 $md.Add('### Workflow steps')

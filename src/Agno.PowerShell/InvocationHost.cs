@@ -32,17 +32,17 @@ namespace Agno.PowerShell
         // Warning, verbose, debug and information records are merged into the output, so that they
         // reach the caller in the order written (and under Inline, where a nested pipeline would
         // write them straight to the host, at all); Forward sorts them out again.
-        private const string Bootstrap = @"
-param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepDone)
-if ($null -ne $AgnoStepSession -and $AgnoStepCode -is [string]) { $global:Error.Clear() }
-foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) }
-foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) }
-foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop }
+        // It is kept small: every line costs every step.
+        internal const string BootstrapFunction = "__AgnoRunStep";
+        internal const string Bootstrap = @"
+param($AgnoStepCode, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepEnd)
+if ($AgnoStepVariables) { foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) } }
+if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) } }
+if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [scriptblock]::Create($AgnoStepCode) }
-foreach ($__agnoEntry in 'AgnoStepVariables', 'AgnoStepFunctions', 'AgnoStepModules', 'AgnoStepSession', '__agnoEntry') { $ExecutionContext.SessionState.PSVariable.Remove($__agnoEntry) }
 & $AgnoStepCode @AgnoStepArguments 3>&1 4>&1 5>&1 6>&1
-$AgnoStepDone.Value = $true
+$AgnoStepEnd
 ";
 
         private readonly PSCmdlet _cmdlet;
@@ -196,23 +196,33 @@ $AgnoStepDone.Value = $true
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (variables, copiedArguments) = script.CopiesForRun();
-            var done = new PSReference(false); // set by the bootstrap after the code: unset means the code called exit
-            foreach (DictionaryEntry preference in _preferences) variables[preference.Key] = preference.Value;
+            var end = new StepEnd(); // written by the bootstrap after the code: missing means the code called exit
+            if (inline)
+            {
+                // The caller's own preference variables must not change: the step gets them in its scope.
+                foreach (DictionaryEntry preference in _preferences) variables[preference.Key] = preference.Value;
+            }
+            else
+            {
+                // A pooled runspace takes them as globals: every step sets them, so none can leak to the next.
+                foreach (DictionaryEntry preference in _preferences) runspace.SessionStateProxy.SetVariable((string)preference.Key, preference.Value);
+            }
             using var ps = inline
                 ? System.Management.Automation.PowerShell.Create(RunspaceMode.CurrentRunspace)
                 : System.Management.Automation.PowerShell.Create();
             if (!inline) ps.Runspace = runspace;
-            ps.AddScript(Bootstrap, useLocalScope: true)
+            // A pooled runspace has the bootstrap as a function, compiled once; the caller's runspace parses it.
+            (inline ? ps.AddScript(Bootstrap, useLocalScope: true) : ps.AddCommand(BootstrapFunction))
                 .AddParameter("AgnoStepCode", inline && !script.HasUsing ? (object)script.Original : script.Text)
                 .AddParameter("AgnoStepSession", own)
-                .AddParameter("AgnoStepVariables", variables)
-                .AddParameter("AgnoStepFunctions", inline ? new Hashtable() : new Hashtable(script.Functions))
-                .AddParameter("AgnoStepModules", inline ? Array.Empty<string>() : script.Modules.ToArray())
+                .AddParameter("AgnoStepVariables", variables.Count == 0 ? null : variables)
+                .AddParameter("AgnoStepFunctions", inline || script.Functions.Count == 0 ? null : new Hashtable(script.Functions))
+                .AddParameter("AgnoStepModules", inline || script.Modules.Count == 0 ? null : script.Modules.ToArray())
                 .AddParameter("AgnoStepArguments", arguments ?? copiedArguments)
-                .AddParameter("AgnoStepDone", done);
+                .AddParameter("AgnoStepEnd", end);
             var output = new PSDataCollection<PSObject>();
             var results = new List<object?>();
-            Forward(ps, output, results, label, forwardOutput: own != null);
+            Forward(ps, output, results, end, label, forwardOutput: own != null);
 
             var scope = own == null ? default(SessionRegistry.StepScope?) : SessionRegistry.EnterStep(runspace, own);
             try
@@ -244,7 +254,7 @@ $AgnoStepDone.Value = $true
                 // Stopped from outside (Ctrl+C reaching a nested pipeline first): the step did not complete.
                 throw new PipelineStoppedException();
             }
-            if (!(done.Value is bool finished && finished))
+            if (!end.Reached)
             {
                 // PowerShell ends the hosted script on exit without telling its code, so any exit fails
                 // the step rather than commit half of it silently.
@@ -257,7 +267,7 @@ $AgnoStepDone.Value = $true
         /// Sends everything the script writes to the caller, each record tagged with the step that
         /// wrote it, and collects the script's own output into <paramref name="results"/>.
         /// </summary>
-        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, List<object?> results, string label, bool forwardOutput)
+        private void Forward(System.Management.Automation.PowerShell ps, PSDataCollection<PSObject> output, List<object?> results, StepEnd end, string label, bool forwardOutput)
         {
             var tag = "[" + label + "] ";
             output.DataAdded += (s, e) =>
@@ -265,6 +275,7 @@ $AgnoStepDone.Value = $true
                 var item = output[e.Index];
                 switch (item?.BaseObject)
                 {
+                    case StepEnd reached when ReferenceEquals(reached, end): end.Reached = true; break;
                     case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); break;
                     case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); break;
                     case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); break;
@@ -296,6 +307,12 @@ $AgnoStepDone.Value = $true
                 r.Activity = tag + r.Activity;
                 Post(() => _cmdlet.WriteProgress(r));
             };
+        }
+
+        /// <summary>What the bootstrap writes once the step's code has run to its end.</summary>
+        private sealed class StepEnd
+        {
+            public volatile bool Reached;
         }
 
         /// <summary>The caller's preferences, with its -Verbose, -Debug, -ErrorAction... applied, for the steps to run under.</summary>

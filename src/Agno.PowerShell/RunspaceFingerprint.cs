@@ -90,12 +90,30 @@ namespace Agno.PowerShell
             }
         }
 
+        /// <summary>Preference variables are set before every step, so what a step left in them never reaches the next.</summary>
+        private static readonly HashSet<string> SetBeforeEveryStep = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "VerbosePreference", "DebugPreference", "ErrorActionPreference", "WarningPreference", "InformationPreference",
+            "ProgressPreference", "ConfirmPreference", "WhatIfPreference",
+        };
+
         private static object[] Values(IDictionary table)
         {
-            var values = new object[table.Count];
-            int i = 0;
-            foreach (DictionaryEntry entry in table) values[i++] = entry.Value!;
-            return values.Concat(values.OfType<PSVariable>().Select(v => v.Value ?? DBNull.Value)).ToArray();
+            var values = new List<object>(table.Count * 2);
+            foreach (DictionaryEntry entry in table)
+            {
+                if (entry.Value is PSVariable variable)
+                {
+                    if (SetBeforeEveryStep.Contains(variable.Name)) continue;
+                    values.Add(variable);
+                    values.Add(variable.Value ?? DBNull.Value);
+                }
+                else
+                {
+                    values.Add(entry.Value!);
+                }
+            }
+            return values.ToArray();
         }
     }
 }

@@ -32,6 +32,7 @@ namespace Agno.PowerShell
                 // The built-in modules steps use most are loaded up front, so that autoloading one
                 // does not make a runspace look dirty; the Agno cmdlets are there in every step.
                 iss.ImportPSModule(new[] { "Microsoft.PowerShell.Utility", "Microsoft.PowerShell.Management", typeof(StepRunspaces).Assembly.Location });
+                iss.Commands.Add(new SessionStateFunctionEntry(InvocationHost.BootstrapFunction, InvocationHost.Bootstrap));
                 iss.ThreadOptions = PSThreadOptions.ReuseThread;
                 return iss;
             }, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -66,6 +67,8 @@ namespace Agno.PowerShell
             {
                 try
                 {
+                    // $Error is one list, kept; what the step added to it is not.
+                    (runspace.SessionStateProxy.GetVariable("Error") as System.Collections.IList)?.Clear();
                     var now = RunspaceFingerprint.Take(runspace);
                     if (!now.Matches(lease.Baseline))
                     {
