@@ -9,6 +9,7 @@
 BeforeAll {
     $script:ModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1')).Path
     Import-Module $script:ModulePath -Force
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $script:ModuleDir = Split-Path -Parent $script:ModulePath
 
     # The store tests read store files directly with the module's bundled Microsoft.Data.Sqlite.
@@ -23,20 +24,7 @@ BeforeAll {
     $script:PwshExe = (Get-Process -Id $PID).Path
     $script:PwshPrefix = @(if ([IO.Path]::GetFileNameWithoutExtension($script:PwshExe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
 
-    # The ErrorRecord a command throws (or $null).
-    function Get-ThrownError([scriptblock] $ScriptBlock) {
-        try { $null = & $ScriptBlock; $null } catch { $_ }
-    }
 
-    # Steps run in other runspaces of this process; they reach a synchronisation object by a name.
-    function New-SharedObject([object] $Value) {
-        $name = 'agno-test-' + [guid]::NewGuid()
-        [AppDomain]::CurrentDomain.SetData($name, $Value)
-        $name
-    }
-    function Remove-SharedObject([string[]] $Name) {
-        foreach ($n in $Name) { [AppDomain]::CurrentDomain.SetData($n, $null) }
-    }
 
     function Get-BusyAgnoRunspace {
         @(Get-Runspace | Where-Object { $_.Name -eq 'Agno' -and $_.RunspaceAvailability -ne 'Available' })

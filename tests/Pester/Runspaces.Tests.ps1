@@ -1,16 +1,7 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
 
-    # Steps run in other runspaces of this process; they reach a synchronisation object the test
-    # made through AppDomain data, by a name passed with $using: or -ArgumentList.
-    function New-SharedObject([object] $Value) {
-        $name = 'agno-test-' + [guid]::NewGuid()
-        [AppDomain]::CurrentDomain.SetData($name, $Value)
-        $name
-    }
-    function Remove-SharedObject([string[]] $Name) {
-        foreach ($n in $Name) { [AppDomain]::CurrentDomain.SetData($n, $null) }
-    }
 
     # A module on disk, for -Module and for the reset tests.
     function New-TestModule([string] $Name, [string] $Body) {

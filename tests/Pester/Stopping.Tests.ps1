@@ -1,17 +1,8 @@
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force
+    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $modulePath = Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1'
 
-    # Steps run in other runspaces of this process; they reach a synchronisation object the test
-    # made through AppDomain data, by a name passed with $using: or as an argument.
-    function New-SharedObject([object] $Value) {
-        $name = 'agno-test-' + [guid]::NewGuid()
-        [AppDomain]::CurrentDomain.SetData($name, $Value)
-        $name
-    }
-    function Remove-SharedObject([string[]] $Name) {
-        foreach ($n in $Name) { [AppDomain]::CurrentDomain.SetData($n, $null) }
-    }
 
     # Has $Count steps hold pooled runspaces at the same moment, so that the pool has at least
     # that many idle runspaces afterwards and a later run of $Count steps creates none.
