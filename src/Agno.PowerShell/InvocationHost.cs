@@ -2,7 +2,6 @@ using System;
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections.ObjectModel;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
@@ -77,18 +76,14 @@ $AgnoStepEnd
         public Task<T> Start<T>(Func<CancellationToken, Task<T>> work)
         {
             Interlocked.Increment(ref _active);
-            return Task.Run(async () =>
+            var run = Task.Run(async () =>
             {
                 CurrentHost.Value = this;
-                try
-                {
-                    return await work(_stop.Token).ConfigureAwait(false);
-                }
-                finally
-                {
-                    Release();
-                }
+                return await work(_stop.Token).ConfigureAwait(false);
             });
+            // Released once the task itself has completed, so the pump never ends before the run does.
+            run.ContinueWith(_ => Release(), TaskContinuationOptions.ExecuteSynchronously);
+            return run;
         }
 
         /// <summary>Stops every running step (StopProcessing, or a failed write).</summary>

@@ -61,8 +61,6 @@ namespace Agno.PowerShell
                 _host = null;
             }
 
-            // The pump ends when the last piece of work is done, which can be a moment before the task is.
-            if (!run.IsCompleted) ((IAsyncResult)run).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10));
             if (host.WriteFailure != null) throw host.WriteFailure;
             if (host.Stopping || !run.IsCompleted) return; // stopped: the pipeline is being torn down
             if (run.IsFaulted)

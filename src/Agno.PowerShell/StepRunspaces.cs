@@ -38,8 +38,6 @@ namespace Agno.PowerShell
             }, LazyThreadSafetyMode.ExecutionAndPublication);
         }
 
-        public int IdleCount => _idle.Count;
-
         /// <summary>A runspace no other step is using, opened and clean.</summary>
         public Lease Rent()
         {
