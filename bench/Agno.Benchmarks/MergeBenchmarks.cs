@@ -26,9 +26,9 @@ namespace Agno.Benchmarks
         [Params(1, 100)]
         public int ChangedKeys { get; set; }
 
-        private SessionState _state = new SessionState();
-        private StateSnapshot _origin = new SessionState().Snapshot();
-        private SessionState[] _forks = new SessionState[0];
+        private AgnoState _state = new AgnoState();
+        private StateSnapshot _origin = new AgnoState().Snapshot();
+        private AgnoState[] _forks = new AgnoState[0];
         private readonly MergePolicy _policy = new MergePolicy();
         private SeedSessionState _seedOriginal = new SeedSessionState(new Dictionary<string, object?>());
         private SeedSessionState[] _seedBranches = new SeedSessionState[0];
@@ -36,14 +36,14 @@ namespace Agno.Benchmarks
         [GlobalSetup]
         public void Setup()
         {
-            _state = new SessionState(StateData.Create(StateKeys));
+            _state = new AgnoState(StateData.Create(StateKeys));
             _origin = _state.Snapshot();
-            _forks = new SessionState[Branches];
+            _forks = new AgnoState[Branches];
             _seedOriginal = new SeedSessionState(StateData.CreateDictionary(StateKeys));
             _seedBranches = new SeedSessionState[Branches];
             for (int b = 0; b < Branches; b++)
             {
-                _forks[b] = SessionState.ForkOf(_origin);
+                _forks[b] = AgnoState.ForkOf(_origin);
                 _seedBranches[b] = new SeedSessionState(StateData.CreateDictionary(StateKeys));
                 for (int j = 0; j < ChangedKeys; j++)
                 {

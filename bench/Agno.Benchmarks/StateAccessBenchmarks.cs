@@ -11,14 +11,14 @@ namespace Agno.Benchmarks
 {
     /// <summary>
     /// Set and Get of one key, on one thread and contended by 2 and 4 threads (this machine's cores
-    /// and twice that): SessionState against the seed's design (a Dictionary behind a
+    /// and twice that): AgnoState against the seed's design (a Dictionary behind a
     /// ReaderWriterLockSlim, Go's RWMutex) and ConcurrentDictionary. All three compare keys
     /// case-insensitively and store pre-boxed values, so no measurement includes boxing.
     /// Each invocation does <see cref="Operations"/> operations split among the threads, so a
     /// result is wall time per operation (the inverse of throughput).
-    /// <c>ImmutableDictionary</c> is the floor of SessionState's design, for scale: a bare
-    /// ImmutableDictionary of entry objects (as SessionState stores, so that every Set really makes
-    /// a new map) swapped under a lock and read without one, with none of SessionState's copying,
+    /// <c>ImmutableDictionary</c> is the floor of AgnoState's design, for scale: a bare
+    /// ImmutableDictionary of entry objects (as AgnoState stores, so that every Set really makes
+    /// a new map) swapped under a lock and read without one, with none of AgnoState's copying,
     /// key checks and change records.
     /// </summary>
     [MemoryDiagnoser]
@@ -34,7 +34,7 @@ namespace Agno.Benchmarks
 
         private string[] _keys = Array.Empty<string>();
         private object[] _values = Array.Empty<object>();
-        private SessionState _state = new SessionState();
+        private AgnoState _state = new AgnoState();
         private SeedSessionState _locked = new SeedSessionState(new Dictionary<string, object?>());
         private ConcurrentDictionary<string, object?> _concurrent = new ConcurrentDictionary<string, object?>();
         private ImmutableDictionary<string, Entry> _immutable = ImmutableDictionary<string, Entry>.Empty;
@@ -54,7 +54,7 @@ namespace Agno.Benchmarks
                 _keys[i] = StateData.Key(i);
                 _values[i] = StateData.Value(i);
             }
-            _state = new SessionState(StateData.Create(KeyCount));
+            _state = new AgnoState(StateData.Create(KeyCount));
             _locked = new SeedSessionState(StateData.CreateDictionary(KeyCount));
             _concurrent = new ConcurrentDictionary<string, object?>(StateData.CreateDictionary(KeyCount), StringComparer.OrdinalIgnoreCase);
             var entries = ImmutableDictionary.CreateBuilder<string, Entry>(StringComparer.OrdinalIgnoreCase);
@@ -75,7 +75,7 @@ namespace Agno.Benchmarks
             _getConcurrent = t => { int o = t * 257, found = 0; for (int i = 0; i < perThread; i++) { if (_concurrent.TryGetValue(_keys[(o + i) & (KeyCount - 1)], out var v) && v != null) found++; } Interlocked.Add(ref _sink, found); };
         }
 
-        /// <summary>A stored value; a new one per Set, as SessionState's entries (equal values never make SetItem a no-op).</summary>
+        /// <summary>A stored value; a new one per Set, as AgnoState's entries (equal values never make SetItem a no-op).</summary>
         private sealed class Entry
         {
             public Entry(object? value) { Value = value; }

@@ -34,15 +34,15 @@ BeforeDiscovery {
 
 Describe 'Benchmarks (quick run)' {
     BeforeAll {
+        Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
         $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-        if (-not (Test-Path (Join-Path $root 'out/Agno/Agno.psd1'))) { throw 'The module is not built (out/Agno): run build.ps1 build first.' }
         $outDir = Join-Path $TestDrive 'bench'
         $doc = Join-Path $root 'docs/benchmarks.md'
         $docBefore = if (Test-Path $doc) { (Get-FileHash $doc).Hash }
 
-        # A fresh pwsh (the one running the tests; under 'dotnet pwsh' the process is dotnet, which runs pwsh.dll).
-        $exe = (Get-Process -Id $PID).Path
-        $exeArgs = @(if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
+        # A fresh pwsh, the one running the tests.
+        $exe = (Get-PwshCommand).Path
+        $exeArgs = (Get-PwshCommand).Prefix
         $output = & $exe @exeArgs -NoProfile -NonInteractive -File (Join-Path $root 'bench/Invoke-Benchmarks.ps1') -Quick -OutDir $outDir 2>&1
         $exitCode = $LASTEXITCODE
         $log = ($output | ForEach-Object { "$_" }) -join "`n"

@@ -38,14 +38,10 @@ BeforeDiscovery {
 
 Describe 'Examples' {
     BeforeAll {
-        # The pwsh running these tests. Under 'dotnet pwsh' (the repo's local tool) the process
-        # is dotnet itself, which needs pwsh.dll as its first argument.
-        $pwsh = (Get-Process -Id $PID).Path
-        $pwshArgs = @()
-        if ([IO.Path]::GetFileNameWithoutExtension($pwsh) -eq 'dotnet') { $pwshArgs = @(Join-Path $PSHOME 'pwsh.dll') }
-
-        $module = Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1'
-        if (-not (Test-Path $module)) { throw "The module is not built ($module is missing): run build.ps1 build first." }
+        Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+        $pwshCommand = Get-PwshCommand
+        $pwsh = $pwshCommand.Path
+        $pwshArgs = $pwshCommand.Prefix
 
         # One thread job per example, each running the example in a child pwsh and returning
         # its output and exit code.

@@ -1,4 +1,7 @@
-BeforeAll { Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force }
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
+}
 
 BeforeDiscovery {
     # Every cmdlet the manifest exports needs help: the list is read from Agno.psd1, not kept here.

@@ -7,28 +7,10 @@
 # Children report readiness on stdout and wait for a line on stdin; steps signal a shared event.
 
 BeforeAll {
-    $script:ModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1')).Path
-    Import-Module $script:ModulePath -Force
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
-    $script:ModuleDir = Split-Path -Parent $script:ModulePath
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
 
-    # The store tests read store files directly with the module's bundled Microsoft.Data.Sqlite.
-    foreach ($assembly in 'SQLitePCLRaw.core', 'SQLitePCLRaw.batteries_v2', 'Microsoft.Data.Sqlite') {
-        if (-not ([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $assembly })) {
-            Add-Type -LiteralPath (Join-Path $script:ModuleDir "$assembly.dll")
-        }
-    }
-    [SQLitePCL.Batteries_V2]::Init()
-
-    # Under `dotnet pwsh` the running process is dotnet itself: a child then needs pwsh.dll first.
-    $script:PwshExe = (Get-Process -Id $PID).Path
-    $script:PwshPrefix = @(if ([IO.Path]::GetFileNameWithoutExtension($script:PwshExe) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' })
-
-
-
-    function Get-BusyAgnoRunspace {
-        @(Get-Runspace | Where-Object { $_.Name -eq 'Agno' -and $_.RunspaceAvailability -ne 'Available' })
-    }
+    Initialize-TestSqlite
 
     # The shell is still usable: a new invocation on the session runs, merges and reads back.
     function Assert-ShellUsable($Session) {
@@ -44,110 +26,6 @@ BeforeAll {
         $entries = [ordered]@{}
         foreach ($key in $Session.State.Keys) { $entries[$key] = Get-AgnoState -Session $Session -Key $key }
         [System.Management.Automation.PSSerializer]::Serialize($entries, 5)
-    }
-
-    # Starts $Script in a [powershell] of its own runspace (Agno imported there), as a user's command
-    # that Ctrl+C can stop, with $Session and the name of a shared CountdownEvent.
-    function Start-ChildInvocation([scriptblock] $Script, $Session, [string] $StartedName) {
-        $runspace = [runspacefactory]::CreateRunspace()
-        $runspace.Open()
-        $child = [powershell]::Create()
-        $child.Runspace = $runspace
-        $null = $child.AddScript("param(`$ModulePath, `$Session, `$StartedName) Import-Module `$ModulePath`n" + $Script.ToString())
-        $null = $child.AddArgument($script:ModulePath).AddArgument($Session).AddArgument($StartedName)
-        $null = $child.BeginInvoke()
-        $child
-    }
-    function Remove-ChildInvocation($Child) {
-        $runspace = $Child.Runspace
-        $Child.Dispose()
-        $runspace.Dispose()
-    }
-
-    function New-ChildScript([string] $Text) {
-        $file = Join-Path $TestDrive ('child-' + [guid]::NewGuid().ToString('n') + '.ps1')
-        Set-Content -LiteralPath $file -Value $Text -Encoding utf8
-        $file
-    }
-
-    # Starts a child pwsh on a script (its first parameter is the module's path), streams redirected.
-    # -Shell runs it through /bin/sh -c $Shell first (for ulimit); -Environment adds variables.
-    function Start-ChildPwsh([string] $Script, [string[]] $ArgumentList = @(), [string] $Shell, [hashtable] $Environment = @{}) {
-        $pwshArgs = @($script:PwshPrefix) + @('-NoProfile', '-NonInteractive', '-File', (New-ChildScript $Script), $script:ModulePath) + @($ArgumentList)
-        if ($Shell) {
-            $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
-            foreach ($a in @('-c', "$Shell; exec `"`$@`"", 'sh', $script:PwshExe) + $pwshArgs) { $psi.ArgumentList.Add($a) }
-        }
-        else {
-            $psi = [Diagnostics.ProcessStartInfo]::new($script:PwshExe)
-            foreach ($a in $pwshArgs) { $psi.ArgumentList.Add($a) }
-        }
-        foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        [Diagnostics.Process]::Start($psi)
-    }
-
-    # Runs a child pwsh to its end (bounded); returns its stdout lines, throws with its stderr if it failed.
-    function Invoke-ChildPwsh([string] $Script, [string[]] $ArgumentList = @(), [string] $Shell, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 60) {
-        $process = Start-ChildPwsh $Script $ArgumentList -Shell $Shell -Environment $Environment
-        try {
-            $process.StandardInput.Close()
-            $stdout = $process.StandardOutput.ReadToEndAsync()
-            $stderr = $process.StandardError.ReadToEndAsync()
-            if (-not $process.WaitForExit($TimeoutSeconds * 1000)) { throw "The child pwsh did not finish in $TimeoutSeconds s." }
-            $process.WaitForExit()
-            if ($process.ExitCode -ne 0 -or $stderr.Result) {
-                throw "The child pwsh failed (exit code $($process.ExitCode)): $($stderr.Result) $($stdout.Result)"
-            }
-            @($stdout.Result -split '\r?\n' | Where-Object { $_ -ne '' })
-        }
-        finally {
-            if (-not $process.HasExited) { $process.Kill() }
-            $process.Dispose()
-        }
-    }
-
-    function Stop-ChildPwsh([Diagnostics.Process[]] $Process) {
-        foreach ($p in $Process) {
-            if ($p -and -not $p.HasExited) { $p.Kill(); $null = $p.WaitForExit(10000) }
-        }
-    }
-
-    # Reads (bounded) the next stdout line of a child.
-    function Read-ChildLine([Diagnostics.Process] $Process, [int] $TimeoutSeconds = 60) {
-        $line = $Process.StandardOutput.ReadLineAsync()
-        if (-not $line.Wait($TimeoutSeconds * 1000)) {
-            Stop-ChildPwsh $Process
-            throw "A child pwsh wrote nothing in $TimeoutSeconds s: $($Process.StandardError.ReadToEnd())"
-        }
-        $line.Result
-    }
-
-    function Invoke-SqliteQuery([string] $Path, [string] $Sql, [hashtable] $Parameters = @{}) {
-        $builder = [Microsoft.Data.Sqlite.SqliteConnectionStringBuilder]::new()
-        $builder.DataSource = $Path
-        $builder.Mode = [Microsoft.Data.Sqlite.SqliteOpenMode]::ReadOnly
-        $builder.Pooling = $false
-        $connection = [Microsoft.Data.Sqlite.SqliteConnection]::new($builder.ToString())
-        $connection.Open()
-        try {
-            $command = $connection.CreateCommand()
-            $command.CommandText = $Sql
-            foreach ($name in $Parameters.Keys) { $null = $command.Parameters.AddWithValue($name, $Parameters[$name]) }
-            $reader = $command.ExecuteReader()
-            try {
-                while ($reader.Read()) {
-                    $row = [ordered]@{}
-                    for ($i = 0; $i -lt $reader.FieldCount; $i++) { $row[$reader.GetName($i)] = $reader.GetValue($i) }
-                    [pscustomobject]$row
-                }
-            }
-            finally { $reader.Dispose() }
-        }
-        finally { $connection.Dispose() }
     }
 
     function New-StoreDirectory {
@@ -343,12 +221,12 @@ Describe 'Bad input' {
 
         foreach ($bad in $null, '') {
             $e = Get-ThrownError { Set-AgnoState -Session $session -Key $bad -Value 1 }
-            $e.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,Agno.PowerShell.SetAgnoStateCommand'
+            $e.FullyQualifiedErrorId | Should -Be 'ParameterArgumentValidationError,Agno.Commands.SetAgnoStateCommand'
             $e.Exception.Message | Should -Match "parameter 'Key'"
         }
         $errors = $null
         Set-AgnoState -Session $session -Key '  ' -Value 1 -ErrorVariable errors -ErrorAction SilentlyContinue
-        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.PowerShell.SetAgnoStateCommand'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.Commands.SetAgnoStateCommand'
         $errors[0].Exception.Message | Should -Match 'empty or white space'
 
         # -InputObject is all or nothing: the good key beside the bad one is not stored either
@@ -357,7 +235,7 @@ Describe 'Bad input' {
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'AgnoInvalidArgument,*'
         $session.State.ContainsKey('good') | Should -BeFalse
 
-        (Get-ThrownError { New-AgnoSession -State @{ "`t" = 1 } }).FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.PowerShell.NewAgnoSessionCommand'
+        (Get-ThrownError { New-AgnoSession -State @{ "`t" = 1 } }).FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.Commands.NewAgnoSessionCommand'
 
         # inside a step: the Set is refused; under -ErrorAction Stop the step fails and leaves nothing
         $e = Get-ThrownError { Invoke-AgnoParallel -Session $session -Name fan -ScriptBlock { Set-AgnoState -Key partial -Value 1; Set-AgnoState -Key ' ' -Value 1 -ErrorAction Stop } }
@@ -425,12 +303,12 @@ Describe 'Bad input' {
         foreach ($cyclic in $object, $list) {
             $errors = $null
             Set-AgnoState -Session $session -Key loop -Value $cyclic -ErrorVariable errors -ErrorAction SilentlyContinue
-            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.PowerShell.SetAgnoStateCommand'
+            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.Commands.SetAgnoStateCommand'
             $errors[0].TargetObject | Should -Be 'loop'
             $errors[0].Exception.Message | Should -Match "'loop'.*cycle"
         }
         $e = Get-ThrownError { New-AgnoSession -State @{ ok = 1; loop = $table } }
-        $e.FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.PowerShell.NewAgnoSessionCommand'
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.Commands.NewAgnoSessionCommand'
         $e.Exception.Message | Should -Match "'loop'.*cycle"
         (Get-ThrownError { New-AgnoSession -Input $table }).Exception.Message | Should -Match 'cycle'
         $session.History.Count | Should -Be 0
@@ -472,7 +350,7 @@ Describe 'Bad input' {
             $errors = $null
             Set-AgnoState -Session $session -Key deep -Value $kinds[$kind] -ErrorVariable errors -ErrorAction SilentlyContinue
             $errors.Count | Should -Be 1 -Because $kind
-            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.PowerShell.SetAgnoStateCommand'
+            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.Commands.SetAgnoStateCommand'
             $errors[0].TargetObject | Should -Be 'deep'
             $errors[0].Exception.Message | Should -Match "'deep'.*more than 100 levels deep"
         }
@@ -487,7 +365,7 @@ Describe 'Bad input' {
         $e = Get-ThrownError { Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step (New-AgnoStep 'builder' {
                         $v = 'leaf'; foreach ($i in 1..10000) { $v = @{ n = $v } }
                         Set-AgnoState -Key deep -Value $v -ErrorAction Stop })) -Session $session }
-        $e.FullyQualifiedErrorId | Should -Be 'AgnoStepFailed,Agno.PowerShell.InvokeAgnoWorkflowCommand'
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStepFailed,Agno.Commands.InvokeAgnoWorkflowCommand'
         $e.Exception.Message | Should -Match "'builder'.*'deep'.*100 levels"
         $out = Invoke-AgnoParallel -Session $session -ScriptBlock { $v = 'leaf'; foreach ($i in 1..10000) { $v = @{ n = $v } }; $v }
         $out | Should -BeOfType [hashtable]
@@ -515,7 +393,7 @@ Describe 'Bad input' {
         $errors[0].Exception.Message | Should -Match "Step 'takes-code' cannot take argument: a ScriptBlock"
         $errors = $null
         Set-AgnoState -Session $session -InputObject @{ fine = 1; code = $code } -ErrorVariable errors -ErrorAction SilentlyContinue
-        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.PowerShell.SetAgnoStateCommand'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.Commands.SetAgnoStateCommand'
         $errors[0].Exception.Message | Should -Match "'code'.*ScriptBlock"
         $session.State.Count | Should -Be 0
         Assert-ShellUsable $session
@@ -527,7 +405,7 @@ Describe 'Bad input' {
         $object | Add-Member -MemberType ScriptProperty -Name fragile -Value { throw 'getter broke' }
         $errors = $null
         Set-AgnoState -Session $session -Key obj -Value $object -ErrorVariable errors -ErrorAction SilentlyContinue
-        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.PowerShell.SetAgnoStateCommand'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStateValueRefused,Agno.Commands.SetAgnoStateCommand'
         $errors[0].Exception.Message | Should -Match "'obj'.*property 'fragile'.*getter broke"
         $session.State.ContainsKey('obj') | Should -BeFalse
 
@@ -545,11 +423,11 @@ Describe 'Bad input' {
         $session = New-AgnoSession
         $errors = $null
         Set-AgnoState -Session $session -InputObject @{ 1 = 'one'; fine = 2 } -ErrorVariable errors -ErrorAction SilentlyContinue
-        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.PowerShell.SetAgnoStateCommand'
+        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.Commands.SetAgnoStateCommand'
         $errors[0].Exception.Message | Should -Match "\[Int32\] \('1'\); keys must be strings\. Nothing was stored"
         $session.State.Count | Should -Be 0
         $e = Get-ThrownError { New-AgnoSession -State @{ ([guid]::Empty) = 'x' } }
-        $e.FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.PowerShell.NewAgnoSessionCommand'
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoInvalidArgument,Agno.Commands.NewAgnoSessionCommand'
         $e.Exception.Message | Should -Match '\[Guid\].*keys must be strings'
 
         $when = [datetime]::new(2024, 2, 29, 0, 0, 0, [DateTimeKind]::Utc)
@@ -582,7 +460,7 @@ Describe 'Bad input' {
         )
         foreach ($case in $cases) {
             $e = Get-ThrownError $case.Action
-            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,Agno.PowerShell.*' -Because $case.Action
+            $e.FullyQualifiedErrorId | Should -BeLike 'ParameterArgumentValidationError,Agno.Commands.*' -Because $case.Action
             $e.Exception.Message | Should -Match "parameter '$($case.Parameter)'.*minimum allowed range of 1"
         }
         $session.State.Count | Should -Be 0
@@ -599,7 +477,7 @@ Describe 'Bad input' {
         )
         foreach ($case in $cases) {
             $e = Get-ThrownError $case.Action
-            $e.FullyQualifiedErrorId | Should -BeLike 'CannotConvertArgumentNoMessage,Agno.PowerShell.*'
+            $e.FullyQualifiedErrorId | Should -BeLike 'CannotConvertArgumentNoMessage,Agno.Commands.*'
             $e.Exception.Message | Should -Match "parameter '$($case.Parameter)'"
             $e.Exception.Message | Should -Match ([regex]::Escape($case.Valid))
         }
@@ -618,7 +496,7 @@ Describe 'Bad input' {
             New-AgnoStep 'after' { Set-AgnoState -Key after -Value 1 }
         )
         $e = Get-ThrownError { Invoke-AgnoWorkflow $wf -Session $session }
-        $e.FullyQualifiedErrorId | Should -Be 'AgnoReducerFailed,Agno.PowerShell.InvokeAgnoWorkflowCommand'
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoReducerFailed,Agno.Commands.InvokeAgnoWorkflowCommand'
         $e.TargetObject | Should -Be 'total'
         $e.Exception.Message | Should -Match "for key 'total' failed on branch 'b': .*too much: 15.* Nothing was merged"
         @($session.State.Keys) | Should -Be @('setup', 'total')
@@ -700,7 +578,7 @@ Describe 'Faults in steps' {
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
         $e = Get-ThrownError { Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step $blocked) -Session $session }
         $clock.Elapsed.TotalSeconds | Should -BeLessThan 12 # the timeout, then at most 10 s for the blocked call to return
-        $e.FullyQualifiedErrorId | Should -Be 'AgnoTimedOut,Agno.PowerShell.InvokeAgnoWorkflowCommand'
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoTimedOut,Agno.Commands.InvokeAgnoWorkflowCommand'
         $e.TargetObject | Should -Be 'blocked'
         $e.Exception.Message | Should -Match "'blocked' exceeded its timeout of 1 s"
         Get-AgnoState -Session $session -Key value | Should -Be 'before'
@@ -767,18 +645,18 @@ Set-AgnoState -Session (New-AgnoSession -SessionId ro -Store $Store) -Key a -Val
 
             $errors = $null
             Set-AgnoState -Session $session -Key b -Value 2 -ErrorVariable errors -ErrorAction SilentlyContinue
-            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreWriteFailed,Agno.PowerShell.SetAgnoStateCommand'
+            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreWriteFailed,Agno.Commands.SetAgnoStateCommand'
             $errors[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
             $errors[0].Exception.Message | Should -Match ([regex]::Escape($store))
             $errors[0].Exception.Message | Should -Match 'readonly database.*Nothing was saved'
             $session.State.ContainsKey('b') | Should -BeFalse
 
             $e = Get-ThrownError { Invoke-AgnoWorkflow (New-AgnoWorkflow 'w' -Step (New-AgnoStep 's' { Set-AgnoState -Key c -Value 3 })) -Session $session }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreWriteFailed,Agno.PowerShell.InvokeAgnoWorkflowCommand'
+            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreWriteFailed,Agno.Commands.InvokeAgnoWorkflowCommand'
             @($session.State.Keys) | Should -Be @('a')
 
             $e = Get-ThrownError { New-AgnoSession -SessionId another -Store $store }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreWriteFailed,Agno.PowerShell.NewAgnoSessionCommand'
+            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreWriteFailed,Agno.Commands.NewAgnoSessionCommand'
             Assert-ShellUsable (New-AgnoSession)
         }
         finally {
@@ -839,7 +717,7 @@ $connection.Dispose()
             $waited = $clock.Elapsed.TotalSeconds
             $waited | Should -BeGreaterThan 9 -Because 'the busy timeout is 10 s'
             $waited | Should -BeLessThan 30
-            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreBusy,Agno.PowerShell.SetAgnoStateCommand'
+            $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreBusy,Agno.Commands.SetAgnoStateCommand'
             $errors[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
             $errors[0].Exception.Message | Should -Match "$([regex]::Escape($store))' is locked by another writer.*nothing was saved"
             @($session.State.Keys) | Should -Be @('a')
@@ -899,9 +777,9 @@ Set-AgnoState -Session $session -Key small -Value 'after' -ErrorAction Stop
 '@
         $result = @{}
         foreach ($line in $lines) { $name, $value = $line -split '=', 2; $result[$name] = $value }
-        $result['set-error'] | Should -Be 'AgnoStoreWriteFailed,Agno.PowerShell.SetAgnoStateCommand'
+        $result['set-error'] | Should -Be 'AgnoStoreWriteFailed,Agno.Commands.SetAgnoStateCommand'
         $result['set-message'] | Should -Match "$([regex]::Escape($store))' could not be written: .*Nothing was saved"
-        $result['step-error'] | Should -Be 'AgnoStoreWriteFailed,Agno.PowerShell.InvokeAgnoWorkflowCommand'
+        $result['step-error'] | Should -Be 'AgnoStoreWriteFailed,Agno.Commands.InvokeAgnoWorkflowCommand'
         $result['keys'] | Should -Be 'small'
         $result['small'] | Should -Be 'after'
 

@@ -1,4 +1,7 @@
-BeforeAll { Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force }
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
+}
 
 Describe 'New-AgnoSession makes a session that becomes the current one' {
     It 'gives a new GUID as SessionId unless one is given' {
@@ -333,7 +336,7 @@ Describe 'Get-AgnoState with wildcards, several keys or none gives entries' {
     It 'gives AgnoStateEntry objects for a wildcard' {
         $entries = @(Get-AgnoState -Session $session -Key 'al*')
         $entries.Count | Should -Be 2
-        $entries | ForEach-Object { $_ | Should -BeOfType ([Agno.PowerShell.AgnoStateEntry]) }
+        $entries | ForEach-Object { $_ | Should -BeOfType ([Agno.Commands.AgnoStateEntry]) }
         $entries.Key | Sort-Object | Should -Be @('alpha', 'alps')
         ($entries | Where-Object Key -EQ 'alpha').Value | Should -Be 1
     }
@@ -491,7 +494,7 @@ Describe 'Which session the state cmdlets act on' {
     It 'is an error when there is no session at all' {
         $ps = [powershell]::Create()
         try {
-            $null = $ps.AddScript("Import-Module '$(Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1')'; Get-AgnoState -Key k")
+            $null = $ps.AddScript("Import-Module '$AgnoModulePath'; Get-AgnoState -Key k")
             $null = $ps.Invoke()
             $ps.Streams.Error.Count | Should -BeGreaterThan 0
             $ps.Streams.Error[0].FullyQualifiedErrorId | Should -BeLike 'AgnoNoSession*'

@@ -1,8 +1,6 @@
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
-    $modulePath = Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1'
-
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
 
     # Has $Count steps hold pooled runspaces at the same moment, so that the pool has at least
     # that many idle runspaces afterwards and a later run of $Count steps creates none.
@@ -19,35 +17,6 @@ BeforeAll {
         finally {
             Remove-SharedObject $meeting
         }
-    }
-
-    # Starts $Script in a [powershell] of its own runspace (Agno imported there), with $Session and
-    # the name of a shared CountdownEvent the script's steps signal when they have started.
-    function Start-ChildInvocation([scriptblock] $Script, $Session, [string] $StartedName) {
-        $runspace = [runspacefactory]::CreateRunspace()
-        $runspace.Open()
-        $child = [powershell]::Create()
-        $child.Runspace = $runspace
-        $null = $child.AddScript("param(`$ModulePath, `$Session, `$StartedName) Import-Module `$ModulePath`n" + $Script.ToString())
-        $null = $child.AddArgument($modulePath).AddArgument($Session).AddArgument($StartedName)
-        $null = $child.BeginInvoke()
-        $child
-    }
-
-    function Stop-ChildInvocation($Child) {
-        $clock = [System.Diagnostics.Stopwatch]::StartNew()
-        $Child.Stop()
-        $clock.Elapsed
-    }
-
-    function Remove-ChildInvocation($Child) {
-        $runspace = $Child.Runspace
-        $Child.Dispose()
-        $runspace.Dispose()
-    }
-
-    function Get-BusyAgnoRunspace {
-        @(Get-Runspace | Where-Object { $_.Name -eq 'Agno' -and $_.RunspaceAvailability -ne 'Available' })
     }
 }
 

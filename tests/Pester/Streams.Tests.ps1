@@ -1,5 +1,6 @@
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
 
     # A workflow of one named step.
     function New-OneStepWorkflow([string] $Name, [scriptblock] $ScriptBlock) {
@@ -204,10 +205,6 @@ Describe 'The caller''s preferences apply inside steps' {
 }
 
 Describe 'Progress' {
-    BeforeAll {
-        $modulePath = Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1'
-    }
-
     It 'writes a parent bar, a child bar per running step, and the step''s own progress under the parent, naming the step' {
         # The fan-out's branches wait at a gate the test opens once it has seen their bars (progress is
         # written a few times a second, so only a step that is still running is sure to get a bar).
@@ -225,7 +222,7 @@ Describe 'Progress' {
                     $wait = { if (-not [AppDomain]::CurrentDomain.GetData($using:GateName).Wait(30000)) { throw 'the gate was never opened' }; 'branch done' }
                     $fan = New-AgnoParallel 'fan' -Step (New-AgnoStep 'a' $wait), (New-AgnoStep 'b' $wait)
                     Invoke-AgnoWorkflow (New-AgnoWorkflow 'wf' -Step $report, $fan)
-                }).AddArgument($modulePath).AddArgument($gate)
+                }).AddArgument($AgnoModulePath).AddArgument($gate)
             $handle = $ps.BeginInvoke()
             $snapshot = { $c = $ps.Streams.Progress; for ($i = 0; $i -lt $c.Count; $i++) { $c[$i] } }
             $clock = [System.Diagnostics.Stopwatch]::StartNew()
@@ -276,7 +273,7 @@ Describe 'Progress' {
                     $ProgressPreference = 'SilentlyContinue'
                     $null = New-AgnoSession
                     Invoke-AgnoParallel { Write-Progress -Activity 'hidden' -PercentComplete 10; 'x' }, { 'y' }
-                }).AddArgument($modulePath)
+                }).AddArgument($AgnoModulePath)
             $out = $ps.Invoke()
             $out.Count | Should -Be 2
             $ps.Streams.Progress.Count | Should -Be 0

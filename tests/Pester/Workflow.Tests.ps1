@@ -1,7 +1,6 @@
 BeforeAll {
-    Import-Module (Join-Path $PSScriptRoot '../../out/Agno/Agno.psd1') -Force
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
-
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
 }
 
 Describe 'The seed''s examples, in PowerShell' {

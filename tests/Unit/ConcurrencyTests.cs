@@ -34,7 +34,7 @@ namespace Agno.Tests
         public void Thousand_threads_mixing_Set_Get_Remove_end_in_an_exact_state()
         {
             const int threads = 1000, keysPerThread = 10, shared = 50;
-            var state = new SessionState();
+            var state = new AgnoState();
             for (int i = 0; i < shared; i++) state.Set("shared" + i, i);
             var errors = new ConcurrentQueue<Exception>();
 
@@ -78,7 +78,7 @@ namespace Agno.Tests
         public void Concurrent_forks_applied_back_lose_no_change()
         {
             const int threads = 64;
-            var state = new SessionState();
+            var state = new AgnoState();
             var errors = new ConcurrentQueue<Exception>();
 
             RunThreads(threads, t =>
@@ -101,7 +101,7 @@ namespace Agno.Tests
         public void Readers_never_see_a_torn_Apply()
         {
             const int keys = 16, rounds = 3001, readers = 2;
-            var state = new SessionState();
+            var state = new AgnoState();
             for (int k = 0; k < keys; k++) state.Set("k" + k, 0);
             var deltas = new StateDelta[rounds];
             for (int r = 0; r < rounds; r++)
@@ -158,7 +158,7 @@ namespace Agno.Tests
         public void Concurrent_sets_of_one_key_leave_one_of_the_written_values()
         {
             const int threads = 100;
-            var state = new SessionState();
+            var state = new AgnoState();
             var errors = new ConcurrentQueue<Exception>();
             RunThreads(threads, t => state.Set("Same", new List<int> { t, t }), errors);
             Assert.Empty(errors);

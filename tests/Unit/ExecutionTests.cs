@@ -98,7 +98,7 @@ namespace Agno.Tests
         [Fact]
         public async Task Step_gets_its_own_session_with_the_callers_ids_input_and_metadata()
         {
-            var session = AgnoSession.Create("the input", "sid", "uid");
+            var session = AgnoSession.Create("sid", "uid", "the input");
             session.Metadata["m"] = 1;
             AgnoSession? seen = null;
             var step = new Step("inspect", s =>

@@ -8,9 +8,9 @@ namespace Agno.Tests
 {
     public class ForkTests
     {
-        private static SessionState StateWith(params (string Key, object? Value)[] entries)
+        private static AgnoState StateWith(params (string Key, object? Value)[] entries)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             foreach (var (k, v) in entries) state.Set(k, v);
             return state;
         }
@@ -68,8 +68,8 @@ namespace Agno.Tests
         {
             var parent = StateWith(("a", 1));
             var snapshot = parent.Snapshot();
-            var left = SessionState.ForkOf(snapshot);
-            var right = SessionState.ForkOf(snapshot);
+            var left = AgnoState.ForkOf(snapshot);
+            var right = AgnoState.ForkOf(snapshot);
             left.Set("a", 2);
             right.Remove("a");
             Assert.Equal(2, left.Get("a"));
@@ -82,14 +82,14 @@ namespace Agno.Tests
         [Fact]
         public void ForkOf_null_is_refused()
         {
-            Assert.Throws<ArgumentNullException>(() => SessionState.ForkOf(null!));
+            Assert.Throws<ArgumentNullException>(() => AgnoState.ForkOf(null!));
         }
 
         [Fact]
         public void Fork_keeps_the_copier_of_its_parent()
         {
             var copier = new DefaultValueCopier();
-            var parent = new SessionState(copier);
+            var parent = new AgnoState(copier);
             Assert.Same(copier, parent.Fork().Copier);
         }
 
@@ -222,7 +222,7 @@ namespace Agno.Tests
             var copier = new CountingCopier();
             var initial = new Dictionary<string, object?>(size);
             for (int i = 0; i < size; i++) initial["k" + i] = new List<int> { i };
-            var parent = new SessionState(initial, copier);
+            var parent = new AgnoState(initial, copier);
             int copiesBeforeFork = copier.Copies;
 
             var fork = parent.Fork();

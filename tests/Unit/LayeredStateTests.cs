@@ -21,10 +21,10 @@ namespace Agno.Tests
         {
             GenOp.List[0, 60].Sample(ops =>
             {
-                var state = new SessionState();
+                var state = new AgnoState();
                 var model = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
                 var frozen = new List<(StateSnapshot Snapshot, Dictionary<string, int> Expected)>();
-                var forks = new List<(SessionState Fork, Dictionary<string, int> Expected)>();
+                var forks = new List<(AgnoState Fork, Dictionary<string, int> Expected)>();
                 foreach (var (op, k, v) in ops)
                 {
                     string key = "k" + k;

@@ -12,16 +12,16 @@ namespace Agno.Tests
 {
     public class MergeTests
     {
-        private static SessionState StateWith(params (string Key, object? Value)[] entries)
+        private static AgnoState StateWith(params (string Key, object? Value)[] entries)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             foreach (var (k, v) in entries) state.Set(k, v);
             return state;
         }
 
         private static MergePolicy Policy(MergeStrategy strategy) => new MergePolicy { Strategy = strategy };
 
-        private static MergeResult MergeInto(SessionState state, MergePolicy policy, params (string Name, Action<SessionState> Change)[] branches)
+        private static MergeResult MergeInto(AgnoState state, MergePolicy policy, params (string Name, Action<AgnoState> Change)[] branches)
         {
             var snapshot = state.Snapshot();
             var deltas = branches.Select(b => Branch(snapshot, b.Name, b.Change)).ToList();
@@ -190,7 +190,7 @@ namespace Agno.Tests
         {
             var state = StateWith(("Counter", 1));
             var snapshot = state.Snapshot();
-            var fork = SessionState.ForkOf(snapshot);
+            var fork = AgnoState.ForkOf(snapshot);
             fork.Set("counter", 2);
             var result = StateMerger.Merge("n", snapshot, new[] { new BranchDelta("b", fork.GetDelta()) }, null!);
             Assert.Equal("Counter", result.Delta.Changes.Single().Key);
@@ -199,7 +199,7 @@ namespace Agno.Tests
         [Fact]
         public void Merge_refuses_null_base_or_branches()
         {
-            var snapshot = new SessionState().Snapshot();
+            var snapshot = new AgnoState().Snapshot();
             Assert.Throws<ArgumentNullException>(() => StateMerger.Merge("n", null!, Array.Empty<BranchDelta>(), new MergePolicy()));
             Assert.Throws<ArgumentNullException>(() => StateMerger.Merge("n", snapshot, null!, new MergePolicy()));
         }
@@ -221,11 +221,11 @@ namespace Agno.Tests
 
         // ---- reducers ----
 
-        private static SessionState ReduceWith(IStateReducer reducer, string key, object? baseValue, params object?[] branchValues)
+        private static AgnoState ReduceWith(IStateReducer reducer, string key, object? baseValue, params object?[] branchValues)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             if (baseValue != null) state.Set(key, baseValue);
-            var branches = branchValues.Select((v, i) => ($"b{i + 1}", (Action<SessionState>)(s => s.Set(key, v)))).ToArray();
+            var branches = branchValues.Select((v, i) => ($"b{i + 1}", (Action<AgnoState>)(s => s.Set(key, v)))).ToArray();
             MergeInto(state, new MergePolicy().WithReducer(key, reducer), branches);
             return state;
         }
@@ -282,7 +282,7 @@ namespace Agno.Tests
         [Fact]
         public void Reducer_Sum_of_a_non_number_fails_the_merge_naming_the_key()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("counter", 1);
             var snapshot = state.Snapshot();
             var deltas = new[] { Branch(snapshot, "b1", s => s.Set("counter", "two")) };
@@ -363,7 +363,7 @@ namespace Agno.Tests
         [Fact]
         public void Reducer_Merge_of_a_non_dictionary_fails_the_merge()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("config", new Hashtable());
             var snapshot = state.Snapshot();
             var deltas = new[] { Branch(snapshot, "b1", s => s.Set("config", new List<int>())) };
@@ -398,10 +398,10 @@ namespace Agno.Tests
                 ((List<int>)incoming!).Add(200);
                 return incoming;
             });
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("l", new List<int> { 1 });
             var snapshot = state.Snapshot();
-            var fork = SessionState.ForkOf(snapshot);
+            var fork = AgnoState.ForkOf(snapshot);
             fork.Set("l", new List<int> { 2 });
             StateMerger.Merge("n", snapshot, new[] { new BranchDelta("b", fork.GetDelta()) }, new MergePolicy().WithReducer("l", reducer));
             Assert.Equal(new List<int> { 1 }, state.Get("l"));

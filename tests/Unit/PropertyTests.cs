@@ -100,17 +100,17 @@ namespace Agno.Tests
             return model;
         }
 
-        private static SessionState InitialState(Case c)
+        private static AgnoState InitialState(Case c)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             foreach (var kv in c.Initial.OrderBy(kv => kv.Key)) state.Set("k" + kv.Key, kv.Value);
             return state;
         }
 
-        private static Dictionary<string, int> Actual(SessionState state) =>
+        private static Dictionary<string, int> Actual(AgnoState state) =>
             state.GetAll().ToDictionary(kv => kv.Key, kv => (int)kv.Value!, StringComparer.OrdinalIgnoreCase);
 
-        private static void Apply(SessionState state, Op op)
+        private static void Apply(AgnoState state, Op op)
         {
             if (op.Value is int v) state.Set(op.Name, v);
             else state.Remove(op.Name);
@@ -133,10 +133,10 @@ namespace Agno.Tests
 
         // ---- through StateMerger over forks, with the branches' operations interleaved at random ----
 
-        private static MergeResult MergeForks(SessionState state, Case c, MergePolicy policy)
+        private static MergeResult MergeForks(AgnoState state, Case c, MergePolicy policy)
         {
             var snapshot = state.Snapshot();
-            var forks = c.Branches.Select(_ => SessionState.ForkOf(snapshot)).ToArray();
+            var forks = c.Branches.Select(_ => AgnoState.ForkOf(snapshot)).ToArray();
             var next = new int[forks.Length];
             foreach (int pick in c.Schedule)
             {

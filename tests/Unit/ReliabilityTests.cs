@@ -47,7 +47,7 @@ namespace Agno.Tests
         [MemberData(nameof(DeepValues))]
         public void A_value_nested_10000_levels_deep_is_refused_naming_the_key_without_overflowing_the_stack(string kind, Func<object> make)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("deep", "before");
             var deep = make();
 
@@ -68,9 +68,9 @@ namespace Agno.Tests
         {
             var deep = make();
             var initial = new Hashtable { ["ok"] = 1, ["deep"] = deep };
-            Assert.Equal("deep", Assert.Throws<ValueRefusedException>(() => new SessionState(initial)).Key);
+            Assert.Equal("deep", Assert.Throws<ValueRefusedException>(() => new AgnoState(initial)).Key);
 
-            var parent = new SessionState();
+            var parent = new AgnoState();
             var fork = parent.Fork();
             Assert.Throws<ValueRefusedException>(() => fork.Set("deep", deep));
             Assert.True(fork.GetDelta().IsEmpty, kind);
@@ -103,7 +103,7 @@ namespace Agno.Tests
         public void Nesting_up_to_the_limit_is_accepted_by_the_state()
         {
             var atLimit = Nest(DefaultValueCopier.MaxDepth, inner => new Hashtable { ["n"] = inner });
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("deep", atLimit);
             Assert.True(state.Copier.AreEqual(atLimit, state.Get("deep")));
         }
@@ -153,7 +153,7 @@ namespace Agno.Tests
         [MemberData(nameof(CyclicValues))]
         public void A_value_that_contains_itself_is_refused_naming_the_key_and_nothing_is_stored(string kind, object cyclic)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("other", 1);
 
             var refused = Assert.Throws<ValueRefusedException>(() => state.Set("loop", cyclic));
@@ -163,7 +163,7 @@ namespace Agno.Tests
             Assert.Contains("'loop'", refused.Message);
             Assert.False(state.ContainsKey("loop"), kind);
             Assert.Equal(new[] { "other" }, state.Keys);
-            Assert.Equal("loop", Assert.Throws<ValueRefusedException>(() => new SessionState(new Hashtable { ["loop"] = cyclic })).Key);
+            Assert.Equal("loop", Assert.Throws<ValueRefusedException>(() => new AgnoState(new Hashtable { ["loop"] = cyclic })).Key);
         }
 
         [Theory]
@@ -180,7 +180,7 @@ namespace Agno.Tests
         public void A_dictionary_with_non_string_keys_is_refused_as_initial_state_naming_the_key_type()
         {
             var initial = new Hashtable { ["fine"] = 1, [42] = "answer" };
-            var error = Assert.Throws<ArgumentException>(() => new SessionState(initial));
+            var error = Assert.Throws<ArgumentException>(() => new AgnoState(initial));
             Assert.Contains("[Int32]", error.Message);
             Assert.Contains("'42'", error.Message);
             Assert.Contains("keys must be strings", error.Message);
@@ -193,7 +193,7 @@ namespace Agno.Tests
             var id = Guid.NewGuid();
             var table = new Hashtable { [1] = "int", [2L] = "long", [id] = "guid", [when] = "date", [DayOfWeek.Friday] = "enum", ["s"] = "string" };
             var typed = new Dictionary<int, string> { [7] = "seven", [-1] = "minus one" };
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("table", table);
             state.Set("typed", typed);
 
@@ -221,7 +221,7 @@ namespace Agno.Tests
         [InlineData("\t\n")]
         public void A_bad_key_is_refused_by_every_reader_and_writer_and_leaves_the_state_alone(string? key)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("k", 1);
             var fork = state.Fork();
             Assert.ThrowsAny<ArgumentException>(() => state.Set(key!, 2));
@@ -323,7 +323,7 @@ namespace Agno.Tests
         // ---------------------------------------------------------------- a store that cannot be written
 
         /// <summary>A store binding whose writes fail on demand (a full disk, a read-only file, a lost lock).</summary>
-        private sealed class FailingCommitter : IStateCommitter
+        private sealed class FailingCommitter : IStateCommitter, IRunJournal
         {
             public bool FailCommits;
             public bool FailRunFinished;
@@ -350,7 +350,7 @@ namespace Agno.Tests
         public async Task A_commit_that_fails_leaves_memory_as_before_for_a_Set_a_step_and_a_merge_and_the_next_commit_works()
         {
             var committer = new FailingCommitter();
-            var session = AgnoSession.Create();
+            var session = AgnoSession.Create(journal: committer);
             session.State.Bind(committer);
             session.State.Set("a", 1);
             committer.FailCommits = true;
@@ -376,7 +376,7 @@ namespace Agno.Tests
             Assert.Equal(new Dictionary<string, object?> { ["a"] = 1, ["b"] = 2, ["x"] = 1, ["y"] = 1 }, TestSupport.Plain(session.State));
         }
 
-        // A bug: WorkflowNode.ExecuteAsync calls committer.RunFinished in its finally block; when that
+        // A bug: WorkflowNode.ExecuteAsync calls journal.RunFinished in its finally block; when that
         // throws (the store is locked or full when the run ends), its exception replaces the run's own:
         // the user is told the store failed, not which step failed and why. With the SQLite store and
         // a lock held by another process this also costs a second busy timeout (10 s) before the error.
@@ -384,7 +384,7 @@ namespace Agno.Tests
         public async Task A_failure_to_record_the_end_of_a_run_does_not_hide_why_the_run_failed()
         {
             var committer = new FailingCommitter { FailRunFinished = true };
-            var session = AgnoSession.Create();
+            var session = AgnoSession.Create(journal: committer);
             session.State.Bind(committer);
             var workflow = new Workflow("w").AddStep(TestSupport.FailStep("explode", "the real reason"));
 
@@ -634,7 +634,7 @@ namespace Agno.Tests
             {
                 var original = new ValueBuilder(seed).Next(0);
                 var twin = new ValueBuilder(seed).Next(0); // the same value, never touched
-                var state = new SessionState();
+                var state = new AgnoState();
                 state.Set("v", original);
 
                 foreach (var copy in new[] { DefaultValueCopier.Instance.Copy(original), state.Get("v") })

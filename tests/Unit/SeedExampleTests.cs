@@ -11,7 +11,7 @@ namespace Agno.Tests
         [Fact]
         public void Basic_use_stores_and_reads_values_with_their_types()
         {
-            var session = AgnoSession.Create("initial input", "session-123", "user-456");
+            var session = AgnoSession.Create("session-123", "user-456", "initial input");
             session.State.Set("user_name", "Alice");
             session.State.Set("user_age", 30);
             session.State.Set("preferences", new Dictionary<string, string> { ["language"] = "zh-CN", ["theme"] = "dark" });
@@ -37,7 +37,7 @@ namespace Agno.Tests
             });
             step1.Then(step2);
             var wf = new Workflow("user-workflow").AddStep(step1);
-            var session = AgnoSession.Create("", "session-123", "user-456");
+            var session = AgnoSession.Create("session-123", "user-456", "");
 
             var run = await wf.ExecuteAsync(session);
 
@@ -59,7 +59,7 @@ namespace Agno.Tests
                     s.State.Set(name.Replace('-', '_') + "_result", "done");
                 }));
             }
-            var session = AgnoSession.Create("", "session-123", "user-456");
+            var session = AgnoSession.Create("session-123", "user-456", "");
 
             var run = await parallel.ExecuteAsync(session);
 

@@ -12,7 +12,7 @@ namespace Agno.Tests
         [Fact]
         public void Set_then_Get_returns_the_value()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("name", "Alice");
             Assert.Equal("Alice", state.Get("name"));
         }
@@ -20,7 +20,7 @@ namespace Agno.Tests
         [Fact]
         public void Set_again_replaces_the_value()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("n", 1);
             state.Set("n", 2);
             Assert.Equal(2, state.Get("n"));
@@ -30,7 +30,7 @@ namespace Agno.Tests
         [Fact]
         public void Get_of_a_missing_key_throws_StateKeyNotFoundException_naming_the_key()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             var e = Assert.Throws<StateKeyNotFoundException>(() => state.Get("nope"));
             Assert.Equal("nope", e.Key);
             Assert.Contains("'nope'", e.Message);
@@ -41,7 +41,7 @@ namespace Agno.Tests
         [Fact]
         public void TryGet_reports_presence_and_value()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("a", 42);
             Assert.True(state.TryGet("a", out var value));
             Assert.Equal(42, value);
@@ -52,7 +52,7 @@ namespace Agno.Tests
         [Fact]
         public void Keys_are_case_insensitive()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("UserName", "Alice");
             Assert.Equal("Alice", state.Get("username"));
             Assert.Equal("Alice", state.Get("USERNAME"));
@@ -63,7 +63,7 @@ namespace Agno.Tests
         [Fact]
         public void Writing_a_key_in_another_casing_keeps_the_first_casing()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("UserName", "Alice");
             state.Set("USERNAME", "Bob");
             Assert.Equal(new[] { "UserName" }, state.Keys);
@@ -74,7 +74,7 @@ namespace Agno.Tests
         [Fact]
         public void After_a_removal_the_next_write_sets_the_casing_anew()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("Key", 1);
             state.Remove("KEY");
             state.Set("kEY", 2);
@@ -87,7 +87,7 @@ namespace Agno.Tests
         [InlineData("\t\n")]
         public void Empty_or_whitespace_keys_are_rejected_everywhere(string key)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             Assert.Throws<ArgumentException>(() => state.Set(key, 1));
             Assert.Throws<ArgumentException>(() => state.Get(key));
             Assert.Throws<ArgumentException>(() => state.TryGet(key, out _));
@@ -99,7 +99,7 @@ namespace Agno.Tests
         [Fact]
         public void Null_keys_are_rejected_everywhere()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             Assert.Throws<ArgumentNullException>(() => state.Set(null!, 1));
             Assert.Throws<ArgumentNullException>(() => state.Get(null!));
             Assert.Throws<ArgumentNullException>(() => state.TryGet(null!, out _));
@@ -111,7 +111,7 @@ namespace Agno.Tests
         [Fact]
         public void Null_value_is_stored_and_distinct_from_a_missing_key()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("nothing", null);
             Assert.True(state.ContainsKey("nothing"));
             Assert.Equal(1, state.Count);
@@ -126,7 +126,7 @@ namespace Agno.Tests
         [Fact]
         public void Remove_removes_and_reports_whether_there_was_a_key()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("a", 1);
             Assert.True(state.Remove("A"));
             Assert.False(state.ContainsKey("a"));
@@ -137,7 +137,7 @@ namespace Agno.Tests
         [Fact]
         public void Count_follows_sets_and_removals()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             Assert.Equal(0, state.Count);
             state.Set("a", 1);
             state.Set("b", 2);
@@ -150,7 +150,7 @@ namespace Agno.Tests
         [Fact]
         public void Keys_are_in_ordinal_case_insensitive_order()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             foreach (var k in new[] { "delta", "Alpha", "charlie", "Bravo" }) state.Set(k, k.Length);
             Assert.Equal(new[] { "Alpha", "Bravo", "charlie", "delta" }, state.Keys);
         }
@@ -158,7 +158,7 @@ namespace Agno.Tests
         [Fact]
         public void GetAll_returns_copies_of_every_entry_keyed_case_insensitively()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("List", new List<int> { 1 });
             state.Set("n", 5);
             var all = state.GetAll();
@@ -175,7 +175,7 @@ namespace Agno.Tests
         {
             var list = new List<int> { 1, 2 };
             var initial = new Hashtable { ["a"] = 1, ["b"] = list };
-            var state = new SessionState(initial);
+            var state = new AgnoState(initial);
             list.Add(3);
             Assert.Equal(2, state.Count);
             Assert.Equal(1, state.Get("A"));
@@ -189,7 +189,7 @@ namespace Agno.Tests
         public void Constructor_from_a_dictionary_with_keys_differing_only_by_case_keeps_the_first_casing()
         {
             var initial = new Dictionary<string, object?>(StringComparer.Ordinal) { ["Key"] = 1, ["KEY"] = 2 };
-            var state = new SessionState(initial);
+            var state = new AgnoState(initial);
             Assert.Equal(1, state.Count);
             Assert.Equal(new[] { "Key" }, state.Keys);
         }
@@ -198,14 +198,14 @@ namespace Agno.Tests
         public void Constructor_refuses_a_non_string_key()
         {
             var initial = new Hashtable { [1] = "one" };
-            var e = Assert.Throws<ArgumentException>(() => new SessionState(initial));
+            var e = Assert.Throws<ArgumentException>(() => new AgnoState(initial));
             Assert.Contains("keys must be strings", e.Message);
         }
 
         [Fact]
         public void Constructor_refuses_a_null_dictionary()
         {
-            Assert.Throws<ArgumentNullException>(() => new SessionState((IDictionary)null!));
+            Assert.Throws<ArgumentNullException>(() => new AgnoState((IDictionary)null!));
         }
 
         [Fact]
@@ -213,7 +213,7 @@ namespace Agno.Tests
         {
             var cyclic = new List<object>();
             cyclic.Add(cyclic);
-            var e = Assert.Throws<ValueRefusedException>(() => new SessionState(new Hashtable { ["loop"] = cyclic }));
+            var e = Assert.Throws<ValueRefusedException>(() => new AgnoState(new Hashtable { ["loop"] = cyclic }));
             Assert.Equal("loop", e.Key);
         }
 
@@ -221,7 +221,7 @@ namespace Agno.Tests
         public void A_state_built_with_a_copier_uses_it()
         {
             var copier = new CountingCopier();
-            var state = new SessionState(copier);
+            var state = new AgnoState(copier);
             state.Set("a", new List<int>());
             state.Get("a");
             Assert.Same(copier, state.Copier);
@@ -231,7 +231,7 @@ namespace Agno.Tests
         [Fact]
         public void A_state_that_is_not_a_fork_has_an_empty_delta()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("a", 1);
             Assert.True(state.GetDelta().IsEmpty);
             Assert.Same(StateDelta.Empty, state.GetDelta());
@@ -240,7 +240,7 @@ namespace Agno.Tests
         [Fact]
         public void Apply_of_null_is_refused_and_an_empty_delta_changes_nothing()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("a", 1);
             Assert.Throws<ArgumentNullException>(() => state.Apply(null!));
             state.Apply(StateDelta.Empty);
@@ -250,7 +250,7 @@ namespace Agno.Tests
         [Fact]
         public void Apply_sets_and_removes_and_leaves_other_keys_alone()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("Keep", 1);
             state.Set("Drop", 2);
             state.Set("Change", 3);
@@ -271,7 +271,7 @@ namespace Agno.Tests
         [Fact]
         public void Apply_of_a_removal_of_a_key_already_gone_is_a_no_op()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("a", 1);
             var fork = state.Fork();
             fork.Remove("a");
@@ -307,7 +307,7 @@ namespace Agno.Tests
         [Fact]
         public void Session_Create_uses_the_given_state_and_metadata_is_case_insensitive()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("a", 1);
             var session = AgnoSession.Create(input: "in", sessionId: "s1", userId: "u1", state: state);
             Assert.Same(state, session.State);

@@ -38,14 +38,14 @@ namespace Agno.Tests
             new Step(name, s => throw new InvalidOperationException(message));
 
         /// <summary>A branch delta made the way the engine makes them: a fork of base, changed by <paramref name="change"/>.</summary>
-        public static BranchDelta Branch(StateSnapshot baseState, string name, Action<SessionState> change)
+        public static BranchDelta Branch(StateSnapshot baseState, string name, Action<AgnoState> change)
         {
-            var fork = SessionState.ForkOf(baseState);
+            var fork = AgnoState.ForkOf(baseState);
             change(fork);
             return new BranchDelta(name, fork.GetDelta());
         }
 
-        public static Dictionary<string, object?> Plain(SessionState state) =>
+        public static Dictionary<string, object?> Plain(AgnoState state) =>
             state.GetAll().ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
     }
 

@@ -18,7 +18,7 @@ namespace Agno.Tests
 
         private static object? RoundTrip(object? value)
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("v", value);
             return state.Get("v");
         }
@@ -93,7 +93,7 @@ namespace Agno.Tests
         public void Byte_array_stays_byte_array_and_is_copied()
         {
             var bytes = new byte[] { 1, 2, 3 };
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("b", bytes);
             bytes[0] = 99;
             var read = Assert.IsType<byte[]>(state.Get("b"));
@@ -126,7 +126,7 @@ namespace Agno.Tests
         public void Jagged_arrays_are_copied_deeply()
         {
             var jagged = new[] { new[] { 1, 2 }, new[] { 3 } };
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("j", jagged);
             jagged[0][0] = 99;
             var read = Assert.IsType<int[][]>(state.Get("j"));
@@ -137,7 +137,7 @@ namespace Agno.Tests
         public void Multidimensional_array_of_immutable_items_is_copied()
         {
             var grid = new int[2, 2] { { 1, 2 }, { 3, 4 } };
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("g", grid);
             grid[0, 0] = 99;
             var read = Assert.IsType<int[,]>(state.Get("g"));
@@ -148,7 +148,7 @@ namespace Agno.Tests
         public void Multidimensional_array_of_mutable_items_is_refused()
         {
             var grid = new List<int>[1, 1];
-            var e = Assert.Throws<ValueRefusedException>(() => new SessionState().Set("g", grid));
+            var e = Assert.Throws<ValueRefusedException>(() => new AgnoState().Set("g", grid));
             Assert.Contains("2-dimensional", e.Message);
         }
 
@@ -262,7 +262,7 @@ namespace Agno.Tests
         {
             var list = new List<int> { 1 };
             var table = new Hashtable { ["a"] = new List<int> { 1 } };
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("list", list);
             state.Set("table", table);
             list.Add(2);
@@ -277,7 +277,7 @@ namespace Agno.Tests
         [Fact]
         public void Mutating_what_was_read_never_changes_the_state()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("dict", new Dictionary<string, List<int>> { ["a"] = new List<int> { 1 } });
             var read = (Dictionary<string, List<int>>)state.Get("dict")!;
             read["a"].Add(2);
@@ -292,7 +292,7 @@ namespace Agno.Tests
         [Fact]
         public void Two_reads_return_independent_copies()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("l", new List<int> { 1 });
             Assert.NotSame(state.Get("l"), state.Get("l"));
         }
@@ -301,7 +301,7 @@ namespace Agno.Tests
         public void A_struct_holding_a_mutable_list_is_isolated_or_refused()
         {
             var list = new List<int> { 1 };
-            var state = new SessionState();
+            var state = new AgnoState();
             try
             {
                 state.Set("pair", new KeyValuePair<string, List<int>>("k", list));
@@ -320,7 +320,7 @@ namespace Agno.Tests
         [Fact]
         public void A_cycle_is_refused_naming_the_key_and_nothing_is_stored()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("loop", "before");
             var cyclic = new List<object> { 1 };
             cyclic.Add(cyclic);
@@ -336,7 +336,7 @@ namespace Agno.Tests
         [Fact]
         public void A_cycle_through_a_dictionary_is_refused_and_a_new_key_is_not_created()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             var table = new Hashtable();
             table["self"] = new object[] { table };
             var e = Assert.Throws<ValueRefusedException>(() => state.Set("t", table));
@@ -363,7 +363,7 @@ namespace Agno.Tests
         [Fact]
         public void Nesting_up_to_MaxDepth_is_accepted()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             state.Set("deep", Nest(DefaultValueCopier.MaxDepth));
             Assert.True(state.ContainsKey("deep"));
         }
@@ -371,7 +371,7 @@ namespace Agno.Tests
         [Fact]
         public void Nesting_deeper_than_MaxDepth_is_refused_naming_the_key()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             var e = Assert.Throws<ValueRefusedException>(() => state.Set("deep", Nest(DefaultValueCopier.MaxDepth + 1)));
             Assert.Equal("deep", e.Key);
             Assert.Contains(DefaultValueCopier.MaxDepth.ToString(), e.Reason);
@@ -381,7 +381,7 @@ namespace Agno.Tests
         [Fact]
         public void An_unknown_mutable_class_is_refused()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             var e = Assert.Throws<ValueRefusedException>(() => state.Set("sb", new StringBuilder("x")));
             Assert.Equal("sb", e.Key);
             Assert.Contains("System.Text.StringBuilder", e.Reason);
@@ -391,7 +391,7 @@ namespace Agno.Tests
         [Fact]
         public void An_unknown_class_nested_in_a_list_is_refused()
         {
-            var state = new SessionState();
+            var state = new AgnoState();
             var e = Assert.Throws<ValueRefusedException>(() => state.Set("l", new List<object> { new Mutable() }));
             Assert.Equal("l", e.Key);
         }
@@ -400,14 +400,14 @@ namespace Agno.Tests
         public void A_collection_without_a_parameterless_constructor_is_refused()
         {
             var e = Assert.Throws<ValueRefusedException>(() =>
-                new SessionState().Set("ro", new ReadOnlyCollection<int>(new[] { 1 })));
+                new AgnoState().Set("ro", new ReadOnlyCollection<int>(new[] { 1 })));
             Assert.Contains("parameterless constructor", e.Reason);
         }
 
         [Fact]
         public void A_read_only_collection_type_is_refused()
         {
-            var e = Assert.Throws<ValueRefusedException>(() => new SessionState().Set("ro", new AlwaysReadOnlyList()));
+            var e = Assert.Throws<ValueRefusedException>(() => new AgnoState().Set("ro", new AlwaysReadOnlyList()));
             Assert.Contains("read-only", e.Reason);
         }
 
@@ -506,7 +506,7 @@ namespace Agno.Tests
         public void A_subclass_can_teach_the_copier_a_type_and_its_equality()
         {
             var copier = new BoxCopier();
-            var state = new SessionState(copier);
+            var state = new AgnoState(copier);
             var box = new Mutable { Value = 1, Items = new List<int> { 1 } };
             state.Set("box", box);
             box.Value = 2;
@@ -524,7 +524,7 @@ namespace Agno.Tests
             var copier = new BoxCopier();
             var box = new Mutable { Value = 1 };
             box.Inner = box;
-            var e = Assert.Throws<ValueRefusedException>(() => new SessionState(copier).Set("box", box));
+            var e = Assert.Throws<ValueRefusedException>(() => new AgnoState(copier).Set("box", box));
             Assert.Contains("cycle", e.Reason);
         }
 

@@ -13,9 +13,10 @@ namespace Agno.Core
     {
         private readonly List<RunRecord> _history;
 
-        private AgnoSession(string sessionId, string? userId, object? input, SessionState state,
-            ConcurrentDictionary<string, object?> metadata, List<RunRecord> history, AgnoSession? parent, string? nodeName)
+        private AgnoSession(string sessionId, string? userId, object? input, AgnoState state,
+            ConcurrentDictionary<string, object?> metadata, List<RunRecord> history, AgnoSession? parent, string? nodeName, IRunJournal? journal)
         {
+            Journal = journal;
             SessionId = sessionId;
             UserId = userId;
             Input = input;
@@ -27,14 +28,14 @@ namespace Agno.Core
         }
 
         /// <summary>A new session (the seed's NewExecutionContextWithSession); a new GUID when no id is given.</summary>
-        public static AgnoSession Create(object? input = null, string? sessionId = null, string? userId = null, SessionState? state = null)
+        public static AgnoSession Create(string? sessionId = null, string? userId = null, object? input = null, AgnoState? state = null, IRunJournal? journal = null)
         {
             if (sessionId != null && string.IsNullOrWhiteSpace(sessionId))
             {
                 throw new ArgumentException("A SessionId cannot be empty or white space; omit it to get a new GUID.", nameof(sessionId));
             }
-            return new AgnoSession(sessionId ?? Guid.NewGuid().ToString(), userId, input, state ?? new SessionState(),
-                new ConcurrentDictionary<string, object?>(StringComparer.OrdinalIgnoreCase), new List<RunRecord>(), null, null);
+            return new AgnoSession(sessionId ?? Guid.NewGuid().ToString(), userId, input, state ?? new AgnoState(),
+                new ConcurrentDictionary<string, object?>(StringComparer.OrdinalIgnoreCase), new List<RunRecord>(), null, null, journal);
         }
 
         public string SessionId { get; }
@@ -44,7 +45,10 @@ namespace Agno.Core
         /// <summary>The output of the last step that completed (for a parallel node, its branches' outputs in branch order).</summary>
         public object? Output { get; set; }
 
-        public SessionState State { get; }
+        public AgnoState State { get; }
+
+        /// <summary>Where this session's runs are recorded for resuming (its store, for a stored session); null otherwise.</summary>
+        public IRunJournal? Journal { get; }
         public IDictionary<string, object?> Metadata { get; }
         public DateTimeOffset CreatedAt { get; } = DateTimeOffset.Now;
 
@@ -66,8 +70,8 @@ namespace Agno.Core
         }
 
         /// <summary>A session for one node: same ids, input and metadata, with its own state.</summary>
-        internal AgnoSession ForNode(SessionState state, string nodeName) =>
-            new AgnoSession(SessionId, UserId, Input, state, (ConcurrentDictionary<string, object?>)Metadata, _history, this, nodeName) { Output = Output };
+        internal AgnoSession ForNode(AgnoState state, string nodeName) =>
+            new AgnoSession(SessionId, UserId, Input, state, (ConcurrentDictionary<string, object?>)Metadata, _history, this, nodeName, null) { Output = Output };
 
         public override string ToString() => $"Session {SessionId} ({State.Count} keys)";
     }

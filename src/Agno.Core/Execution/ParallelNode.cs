@@ -71,7 +71,7 @@ namespace Agno.Core
                         await throttle.WaitAsync(siblings.Token).ConfigureAwait(false);
                         entered = true;
                     }
-                    var own = context.ForNode(SessionState.ForkOf(origin), chains[i][0].Name);
+                    var own = context.ForNode(AgnoState.ForkOf(origin), chains[i][0].Name);
                     await Sequence.RunChainAsync(chains[i], own, records[i], environment, siblings.Token).ConfigureAwait(false);
                     sessions[i] = own;
                 }

@@ -83,11 +83,11 @@ namespace Agno.Core
             if (session == null) throw new ArgumentNullException(nameof(session));
             var chain = Chain();
             var root = new NodeRecord(Name, chain.Count > 1 ? NodeKind.Sequence : Kind, null);
-            var committer = session.State.Committer;
-            var resume = options?.Resume == true ? committer?.FindUnfinishedRun(Name) : null;
+            var journal = session.Journal;
+            var resume = options?.Resume == true ? journal?.FindUnfinishedRun(Name) : null;
             var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid());
             var environment = new RunEnvironment(options?.Observer, run, resume?.Completed);
-            committer?.RunStarted(run.RunId, Name);
+            journal?.RunStarted(run.RunId, Name);
             using var runTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options?.Timeout is TimeSpan limit) runTimeout.CancelAfter(limit);
             try
@@ -112,7 +112,7 @@ namespace Agno.Core
                 session.AddRun(run);
                 try
                 {
-                    committer?.RunFinished(run.RunId, root.Status);
+                    journal?.RunFinished(run.RunId, root.Status);
                 }
                 catch (Exception) when (root.Status != NodeStatus.Completed && root.Status != NodeStatus.CompletedWithErrors)
                 {

@@ -15,7 +15,7 @@ namespace Agno.Core
         /// <summary>Combines <paramref name="key"/> with <paramref name="reducer"/> instead of overwriting it.</summary>
         public MergePolicy WithReducer(string key, IStateReducer reducer)
         {
-            _reducers[SessionState.CheckKey(key)] = reducer ?? throw new ArgumentNullException(nameof(reducer));
+            _reducers[AgnoState.CheckKey(key)] = reducer ?? throw new ArgumentNullException(nameof(reducer));
             return this;
         }
 

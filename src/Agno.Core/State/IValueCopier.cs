@@ -1,7 +1,7 @@
 namespace Agno.Core
 {
     /// <summary>
-    /// The one place values cross into and out of a <see cref="SessionState"/>. Every Set stores
+    /// The one place values cross into and out of a <see cref="AgnoState"/>. Every Set stores
     /// <see cref="Copy"/> of the value and every read returns <see cref="Copy"/> of the stored value,
     /// so what a caller holds is never what the state holds.
     /// </summary>

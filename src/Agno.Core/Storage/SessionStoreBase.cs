@@ -70,45 +70,23 @@ namespace Agno.Core
                 throw new StoreException("AgnoSessionUserMismatch",
                     $"Session '{id}' in store '{Location}' belongs to user '{row.UserId}', not '{userId}'; it was not opened. Open it with its own UserId.");
             }
-            var state = new SessionState(values.ToDictionary(v => v.Key, v => v.Value, StringComparer.OrdinalIgnoreCase), copier);
-            state.Bind(new Binding(this, id, row.Version));
-            return AgnoSession.Create(row.Input, id, row.UserId ?? userId, state);
+            var state = new AgnoState(values.ToDictionary(v => v.Key, v => v.Value, StringComparer.OrdinalIgnoreCase), copier);
+            var binding = new SessionBinding(this, id, row.Version);
+            state.Bind(binding);
+            return AgnoSession.Create(id, row.UserId ?? userId, row.Input, state, binding);
         }
 
-        /// <summary>A session's connection to its store: the version its in-memory state is at.</summary>
-        private sealed class Binding : IStateCommitter
+        internal void RecordRun(string sessionId, Guid runId, string name, NodeStatus status) =>
+            InTransaction(() => { SaveRun(sessionId, runId, name, status.ToString()); return 0; });
+
+        internal ResumePoint? FindUnfinishedRun(string sessionId, string name) => InTransaction(() =>
         {
-            private readonly SessionStoreBase _store;
-            private readonly string _sessionId;
-            private long _version;
+            var latest = LatestRun(sessionId, name);
+            if (latest == null || latest.Value.Status == nameof(NodeStatus.Completed) || latest.Value.Status == nameof(NodeStatus.CompletedWithErrors)) return null;
+            return new ResumePoint(latest.Value.RunId, CompletedNodes(latest.Value.RunId));
+        });
 
-            public Binding(SessionStoreBase store, string sessionId, long version)
-            {
-                _store = store;
-                _sessionId = sessionId;
-                _version = version;
-            }
-
-            public StateCommit Commit(StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
-            {
-                var (version, commit) = _store.Commit(_sessionId, _version, baseState, delta, checkpoint);
-                _version = version;
-                return commit;
-            }
-
-            public void RunStarted(Guid runId, string name) => _store.InTransaction(() => { _store.SaveRun(_sessionId, runId, name, NodeStatus.Running.ToString()); return 0; });
-
-            public void RunFinished(Guid runId, NodeStatus status) => _store.InTransaction(() => { _store.SaveRun(_sessionId, runId, "", status.ToString()); return 0; });
-
-            public ResumePoint? FindUnfinishedRun(string name) => _store.InTransaction(() =>
-            {
-                var latest = _store.LatestRun(_sessionId, name);
-                if (latest == null || latest.Value.Status == nameof(NodeStatus.Completed) || latest.Value.Status == nameof(NodeStatus.CompletedWithErrors)) return null;
-                return new ResumePoint(latest.Value.RunId, _store.CompletedNodes(latest.Value.RunId));
-            });
-        }
-
-        private (long Version, StateCommit Commit) Commit(string sessionId, long baseVersion, StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
+        internal (long Version, StateCommit Commit) Commit(string sessionId, long baseVersion, StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
         {
             return InTransaction(() =>
             {

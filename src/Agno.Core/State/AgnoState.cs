@@ -1,0 +1,338 @@
+using System;
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+
+namespace Agno.Core
+{
+    /// <summary>
+    /// A thread-safe key/value state shared by the steps of a workflow. Keys are case-insensitive
+    /// (the casing first written is kept); values are copied in on Set and out on read, so callers
+    /// never share an object with the state.
+    /// </summary>
+    /// <remarks>
+    /// The state is a frozen, persistent map (shared with forks and snapshots) plus a small
+    /// concurrent overlay of the writes made since it was last frozen. Reads are lock-free: the
+    /// overlay, then the frozen map. A single Set or Remove touches only the overlay; taking a
+    /// snapshot (and so forking) folds the overlay into a new frozen map, in time proportional to
+    /// the writes since the last one, never to the size of the state. A multi-key Apply swaps in a
+    /// new frozen map at once, so readers see all of it or none of it.
+    /// </remarks>
+    public sealed class AgnoState
+    {
+        private static readonly ImmutableDictionary<string, StateEntry> EmptyMap =
+            ImmutableDictionary.Create<string, StateEntry>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>One consistent view: a frozen map and the writes since (a null entry is a removal).</summary>
+        private sealed class Layers
+        {
+            public Layers(ImmutableDictionary<string, StateEntry> frozen)
+            {
+                Frozen = frozen;
+            }
+
+            public readonly ImmutableDictionary<string, StateEntry> Frozen;
+            public readonly ConcurrentDictionary<string, StateEntry?> Overlay = new ConcurrentDictionary<string, StateEntry?>(StringComparer.OrdinalIgnoreCase);
+
+            /// <summary>Writes in the overlay (set under the write lock): none means reads go straight to the frozen map.</summary>
+            public volatile int Written;
+
+            public void Write(string key, StateEntry? entry)
+            {
+                Overlay[key] = entry;
+                Written++;
+            }
+
+            public bool TryGet(string key, out StateEntry entry)
+            {
+                if (Written != 0 && Overlay.TryGetValue(key, out var written))
+                {
+                    entry = written!;
+                    return written != null;
+                }
+                return Frozen.TryGetValue(key, out entry!);
+            }
+        }
+
+        private readonly object _writeLock = new object();
+        private volatile Layers _layers;
+        private int _count;
+        private readonly Dictionary<string, StateChange>? _changes;
+        private IStateCommitter? _committer;
+
+        public AgnoState(IValueCopier? copier = null)
+        {
+            Copier = copier ?? DefaultValueCopier.Instance;
+            _layers = new Layers(EmptyMap);
+        }
+
+        /// <summary>A state holding copies of <paramref name="initial"/>'s entries (all or none are stored).</summary>
+        public AgnoState(IDictionary initial, IValueCopier? copier = null) : this(copier)
+        {
+            if (initial == null) throw new ArgumentNullException(nameof(initial));
+            var builder = EmptyMap.ToBuilder();
+            foreach (DictionaryEntry entry in initial)
+            {
+                var key = CheckKey(entry.Key as string ?? throw new ArgumentException(
+                    $"The initial state has a key of type [{entry.Key.GetType().Name}] ('{entry.Key}'); keys must be strings.", nameof(initial)));
+                builder[key] = NewEntry(builder.TryGetValue(key, out var old) ? old.Key : key, CopyIn(key, entry.Value));
+            }
+            _layers = new Layers(builder.ToImmutable());
+            _count = builder.Count;
+        }
+
+        private AgnoState(StateSnapshot origin)
+        {
+            Copier = origin.Copier;
+            _layers = new Layers(origin.Map);
+            _count = origin.Map.Count;
+            Base = origin;
+            _changes = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
+        }
+
+        public IValueCopier Copier { get; }
+
+        /// <summary>For a fork, the state it was forked from, as it was at that moment; null otherwise.</summary>
+        public StateSnapshot? Base { get; }
+
+        public bool IsFork => _changes != null;
+        public int Count => System.Threading.Volatile.Read(ref _count);
+
+        /// <summary>The keys, as first written, in ordinal order.</summary>
+        public IReadOnlyList<string> Keys => Snapshot().Map.Values.Select(e => e.Key).OrderBy(k => k, StringComparer.OrdinalIgnoreCase).ToList();
+
+        public bool ContainsKey(string key) => _layers.TryGet(key ?? throw NullKey(), out _) || InvalidKey(key);
+
+        /// <summary>Stores a copy of <paramref name="value"/>; throws <see cref="ValueRefusedException"/> and stores nothing when it cannot be copied.</summary>
+        public void Set(string key, object? value)
+        {
+            CheckKey(key);
+            bool shared = Copier.IsImmutable(value);
+            var copy = shared ? value : CopyIn(key, value);
+            lock (_writeLock)
+            {
+                if (_committer != null)
+                {
+                    ApplyLocked(Single(StateChange.Set(key, copy)), null);
+                    return;
+                }
+                var layers = _layers;
+                bool existed = layers.TryGet(key, out var old);
+                var entry = new StateEntry(existed ? old.Key : key, copy, shared);
+                layers.Write(key, entry);
+                if (!existed) _count++;
+                Track(StateChange.Set(entry.Key, copy));
+            }
+        }
+
+        public bool TryGet(string key, out object? value)
+        {
+            if (_layers.TryGet(key ?? throw NullKey(), out var entry))
+            {
+                value = entry.Shared ? entry.Value : Copier.Copy(entry.Value);
+                return true;
+            }
+            InvalidKey(key);
+            value = null;
+            return false;
+        }
+
+        /// <summary>A copy of the key's value; throws <see cref="StateKeyNotFoundException"/> when it is missing.</summary>
+        public object? Get(string key) => TryGet(key, out var value) ? value : throw new StateKeyNotFoundException(key);
+
+        /// <summary>Removes the key; false when there was none.</summary>
+        public bool Remove(string key)
+        {
+            CheckKey(key);
+            lock (_writeLock)
+            {
+                var layers = _layers;
+                if (!layers.TryGet(key, out var old)) return false;
+                if (_committer != null)
+                {
+                    ApplyLocked(Single(StateChange.Remove(key)), null);
+                    return true;
+                }
+                layers.Write(key, null);
+                _count--;
+                Track(StateChange.Remove(old.Key));
+                return true;
+            }
+        }
+
+        /// <summary>An independent copy of every entry, keyed case-insensitively, in ordinal key order.</summary>
+        public IDictionary<string, object?> GetAll()
+        {
+            var map = Snapshot().Map;
+            var all = new Dictionary<string, object?>(map.Count, StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in map.Values.OrderBy(e => e.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                all[entry.Key] = entry.Shared ? entry.Value : Copier.Copy(entry.Value);
+            }
+            return all;
+        }
+
+        /// <summary>Every entry as a change that sets it: what it takes to make another state hold this one's entries.</summary>
+        public StateDelta ToDelta()
+        {
+            var changes = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in Snapshot().Map.Values) changes[entry.Key] = StateChange.Set(entry.Key, entry.Value);
+            return new StateDelta(changes);
+        }
+
+        /// <summary>The state as it is now, frozen; costs time in the writes since the last snapshot, never in the state's size.</summary>
+        public StateSnapshot Snapshot()
+        {
+            var layers = _layers;
+            if (layers.Written == 0) return new StateSnapshot(layers.Frozen, Copier);
+            lock (_writeLock)
+            {
+                return new StateSnapshot(FreezeLocked(), Copier);
+            }
+        }
+
+        /// <summary>An independent state that starts as this one is now and tracks its own changes.</summary>
+        public AgnoState Fork() => new AgnoState(Snapshot());
+
+        /// <summary>A fork of the state as <paramref name="snapshot"/> froze it: siblings forked from one snapshot share one base.</summary>
+        public static AgnoState ForkOf(StateSnapshot snapshot) => new AgnoState(snapshot ?? throw new ArgumentNullException(nameof(snapshot)));
+
+        /// <summary>What this fork changed since it was forked (empty for a state that is not a fork).</summary>
+        public StateDelta GetDelta()
+        {
+            if (_changes == null) return StateDelta.Empty;
+            lock (_writeLock)
+            {
+                return new StateDelta(new Dictionary<string, StateChange>(_changes, StringComparer.OrdinalIgnoreCase));
+            }
+        }
+
+        /// <summary>
+        /// Applies every change of <paramref name="delta"/> at once onto the state as it is now; keys
+        /// the delta does not name keep their current values. Readers see all of it or none of it.
+        /// A state bound to a store commits the delta there first (with <paramref name="checkpoint"/>,
+        /// recording a completed node in the same transaction).
+        /// </summary>
+        public void Apply(StateDelta delta, Checkpoint? checkpoint = null)
+        {
+            if (delta == null) throw new ArgumentNullException(nameof(delta));
+            if (delta.IsEmpty && (checkpoint == null || _committer == null)) return;
+            lock (_writeLock)
+            {
+                ApplyLocked(delta, checkpoint);
+            }
+        }
+
+        /// <summary>Makes this state durable: from now on every change is committed through <paramref name="committer"/> first.</summary>
+        public void Bind(IStateCommitter committer)
+        {
+            if (IsFork) throw new InvalidOperationException("A fork cannot be bound to a store; its changes reach the store when they are merged.");
+            lock (_writeLock) _committer = committer ?? throw new ArgumentNullException(nameof(committer));
+        }
+
+        /// <summary>The store binding, if any.</summary>
+        public IStateCommitter? Committer => _committer;
+
+        /// <summary>Folds the overlay into a new frozen map and makes it current (under the write lock).</summary>
+        private ImmutableDictionary<string, StateEntry> FreezeLocked()
+        {
+            var layers = _layers;
+            if (layers.Written == 0) return layers.Frozen;
+            var builder = layers.Frozen.ToBuilder();
+            foreach (var written in layers.Overlay)
+            {
+                if (written.Value == null) builder.Remove(written.Key);
+                else builder[written.Key] = written.Value;
+            }
+            var frozen = builder.ToImmutable();
+            _layers = new Layers(frozen);
+            return frozen;
+        }
+
+        private void ApplyLocked(StateDelta delta, Checkpoint? checkpoint)
+        {
+            if (_committer != null)
+            {
+                var commit = _committer.Commit(new StateSnapshot(FreezeLocked(), Copier), delta, checkpoint);
+                if (commit.Reloaded != null)
+                {
+                    var reloaded = EmptyMap.ToBuilder();
+                    foreach (var entry in commit.Reloaded) reloaded[entry.Key] = NewEntry(entry.Key, entry.Value);
+                    _layers = new Layers(reloaded.ToImmutable());
+                    _count = reloaded.Count;
+                    return;
+                }
+                delta = commit.Applied;
+            }
+            var map = FreezeLocked().ToBuilder();
+            foreach (var change in delta.Changes)
+            {
+                string key = change.Key;
+                if (change.IsRemoval)
+                {
+                    if (!map.TryGetValue(key, out var old)) continue;
+                    map.Remove(key);
+                    Track(StateChange.Remove(old.Key));
+                }
+                else
+                {
+                    var entry = NewEntry(map.TryGetValue(key, out var old) ? old.Key : key, change.Value);
+                    map[key] = entry;
+                    Track(StateChange.Set(entry.Key, change.Value));
+                }
+            }
+            _layers = new Layers(map.ToImmutable());
+            _count = map.Count;
+        }
+
+        /// <summary>Records a change in a fork's delta (under the write lock).</summary>
+        private void Track(StateChange change)
+        {
+            if (_changes == null) return;
+            _changes.Remove(change.Key);
+            _changes.Add(change.Key, change);
+        }
+
+        private StateEntry NewEntry(string key, object? value) => new StateEntry(key, value, Copier.IsImmutable(value));
+
+        private static StateDelta Single(StateChange change) =>
+            new StateDelta(new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase) { [change.Key] = change });
+
+        internal bool TryGetStored(string key, out object? value)
+        {
+            var found = _layers.TryGet(key, out var entry);
+            value = found ? entry.Value : null;
+            return found;
+        }
+
+        private object? CopyIn(string key, object? value)
+        {
+            try
+            {
+                return Copier.Copy(value);
+            }
+            catch (ValueRefusedException refused)
+            {
+                throw refused.WithKey(key);
+            }
+        }
+
+        /// <summary>Throws for a key that is empty or white space (after a miss: a hit proves the key valid); false otherwise.</summary>
+        private static bool InvalidKey(string key)
+        {
+            CheckKey(key);
+            return false;
+        }
+
+        private static ArgumentNullException NullKey() => new ArgumentNullException("key", "A state key cannot be null.");
+
+        internal static string CheckKey(string key)
+        {
+            if (key == null) throw NullKey();
+            if (string.IsNullOrWhiteSpace(key)) throw new ArgumentException("A state key cannot be empty or white space.", nameof(key));
+            return key;
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Collections;
+using System.Management.Automation;
+using System;
+using Agno.Core;
+using Agno.Hosting;
+using Agno.Values;
+
+namespace Agno.Commands
+{
+    /// <summary>
+    /// New-AgnoSession: a session with its own state; it becomes the current session of this runspace.
+    /// With -Store (or $env:AGNO_STORE) the session is opened from that SQLite file, or created there,
+    /// and every change to it is saved as it is made.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "AgnoSession")]
+    [OutputType(typeof(AgnoSession))]
+    public sealed class NewAgnoSessionCommand : PSCmdlet
+    {
+        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? SessionId { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string? UserId { get; set; }
+
+        [Parameter]
+        public object? Input { get; set; }
+
+        [Parameter]
+        public IDictionary? State { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string? Store { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                object? input;
+                try
+                {
+                    input = PSValueCopier.Instance.Copy(Input);
+                }
+                catch (ValueRefusedException e)
+                {
+                    throw new ValueRefusedException("-Input", e.Reason, e);
+                }
+                var store = StoreCache.Resolve(this, Store);
+                AgnoSession session;
+                if (store == null)
+                {
+                    var state = State == null
+                        ? new AgnoState(PSValueCopier.Instance)
+                        : new AgnoState(State, PSValueCopier.Instance);
+                    session = AgnoSession.Create(SessionId, UserId, input, state);
+                }
+                else
+                {
+                    session = store.OpenSession(SessionId, UserId, input, PSValueCopier.Instance);
+                    if (State != null && State.Count > 0)
+                    {
+                        // One commit for all of -State: copied into a fork first, so a refused value saves nothing.
+                        session.State.Apply(new AgnoState(State, PSValueCopier.Instance).ToDelta());
+                    }
+                }
+                SessionRegistry.SetCurrent(session);
+                WriteObject(session);
+            }
+            catch (Exception e) when (e is AgnoException || e is ArgumentException)
+            {
+                ThrowTerminatingError(AgnoErrors.FromException(e));
+            }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.Management.Automation;
+using System;
+using Agno.Core;
+using Agno.Hosting;
+
+namespace Agno.Commands
+{
+    /// <summary>
+    /// New-AgnoStep: a named step whose work is a scriptblock. <c>$using:name</c>, -ArgumentList,
+    /// -Function, -Module and -Variable are captured now, as copies.
+    /// </summary>
+    [Cmdlet(VerbsCommon.New, "AgnoStep")]
+    [OutputType(typeof(Step))]
+    public sealed class NewAgnoStepCommand : PSCmdlet
+    {
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNullOrEmpty]
+        public string Name { get; set; } = "";
+
+        [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public ScriptBlock ScriptBlock { get; set; } = ScriptBlock.Create("");
+
+        [Parameter]
+        [AllowNull]
+        [AllowEmptyCollection]
+        public object?[]? ArgumentList { get; set; }
+
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int TimeoutSeconds { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Function { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? Module { get; set; }
+
+        [Parameter]
+        [SupportsWildcards]
+        [ValidateNotNullOrEmpty]
+        public string[]? Variable { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                var script = StepScript.Capture(this, Name, ScriptBlock, ArgumentList, Function, Module, Variable);
+                WriteObject(ScriptStep.Create(Name, script, TimeoutSeconds));
+            }
+            catch (Exception e) when (e is AgnoException || e is ArgumentException)
+            {
+                WriteError(AgnoErrors.FromException(e));
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.Management.Automation;
+using System.Threading;
+using System;
+using Agno.Core;
+
+namespace Agno.Hosting
+{
+    /// <summary>Makes engine steps and reducers whose work is a PowerShell scriptblock, run by the current invocation's host.</summary>
+    internal static class ScriptStep
+    {
+        public static Step Create(string name, StepScript script, int timeoutSeconds)
+        {
+            var step = new Step(name, (own, cancellationToken) =>
+                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, cancellationToken));
+            if (timeoutSeconds > 0) step.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
+            step.Description = script.Original.ToString().Trim();
+            return step;
+        }
+
+        public static IStateReducer Reducer(string key, StepScript script) => new ScriptReducer(key, script);
+
+        /// <summary>A scriptblock { param($base, $current, $incoming) ... } run by the current invocation, stopped with the node it merges.</summary>
+        private sealed class ScriptReducer : ICancellableReducer
+        {
+            private readonly string _key;
+            private readonly StepScript _script;
+
+            public ScriptReducer(string key, StepScript script)
+            {
+                _key = key;
+                _script = script;
+            }
+
+            public string Name => $"scriptblock for '{_key}'";
+
+            public object? Reduce(object? baseValue, object? current, object? incoming) => Reduce(baseValue, current, incoming, default);
+
+            public object? Reduce(object? baseValue, object? current, object? incoming, CancellationToken cancellationToken) =>
+                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + _key)).RunReducer(_script, _key, baseValue, current, incoming, cancellationToken);
+        }
+
+        private static InvalidOperationException NotInInvocation(string name) => new InvalidOperationException(
+            $"'{name}' is a PowerShell step: run it with Invoke-AgnoWorkflow or Invoke-AgnoParallel.");
+    }
+}
