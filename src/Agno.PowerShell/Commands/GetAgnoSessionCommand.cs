@@ -1,6 +1,6 @@
+using System;
 using System.Linq;
 using System.Management.Automation;
-using System;
 using Agno.Core;
 using Agno.Hosting;
 

@@ -1,8 +1,8 @@
-using System.Collections.Generic;
+using System;
 using System.Collections;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
-using System;
 using Agno.Core;
 using Agno.Hosting;
 

@@ -1,6 +1,6 @@
+using System;
 using System.Collections;
 using System.Management.Automation;
-using System;
 using Agno.Core;
 using Agno.Hosting;
 using Agno.Values;

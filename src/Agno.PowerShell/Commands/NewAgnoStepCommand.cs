@@ -1,5 +1,5 @@
-using System.Management.Automation;
 using System;
+using System.Management.Automation;
 using Agno.Core;
 using Agno.Hosting;
 

@@ -1,7 +1,7 @@
+using System;
 using System.Collections;
 using System.Linq;
 using System.Management.Automation;
-using System;
 using Agno.Core;
 using Agno.Hosting;
 

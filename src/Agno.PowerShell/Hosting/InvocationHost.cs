@@ -1,12 +1,12 @@
+using System;
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Collections;
 using System.Linq;
-using System.Management.Automation.Runspaces;
 using System.Management.Automation;
-using System.Threading.Tasks;
+using System.Management.Automation.Runspaces;
 using System.Threading;
-using System;
+using System.Threading.Tasks;
 using Agno.Commands;
 using Agno.Core;
 

@@ -1,8 +1,8 @@
+using System;
 using System.IO;
 using System.Management.Automation;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System;
 
 namespace Agno.Hosting
 {

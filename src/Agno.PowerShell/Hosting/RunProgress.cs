@@ -1,10 +1,10 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using System.Threading;
-using System;
 using Agno.Core;
 
 namespace Agno.Hosting

@@ -1,10 +1,10 @@
-using System.Collections.Generic;
-using System.Collections;
-using System.Linq;
-using System.Management.Automation.Runspaces;
-using System.Management.Automation;
-using System.Reflection;
 using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Reflection;
 
 namespace Agno.Hosting
 {

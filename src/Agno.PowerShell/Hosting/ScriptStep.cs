@@ -1,6 +1,6 @@
+using System;
 using System.Management.Automation;
 using System.Threading;
-using System;
 using Agno.Core;
 
 namespace Agno.Hosting

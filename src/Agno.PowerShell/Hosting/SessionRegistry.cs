@@ -1,6 +1,6 @@
 using System.Collections.Generic;
-using System.Management.Automation.Runspaces;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using Agno.Commands;
 using Agno.Core;

@@ -1,9 +1,9 @@
+using System;
 using System.Collections.Concurrent;
 using System.Linq;
-using System.Management.Automation.Runspaces;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Threading;
-using System;
 
 namespace Agno.Hosting
 {

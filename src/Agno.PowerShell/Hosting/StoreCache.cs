@@ -1,7 +1,7 @@
+using System;
 using System.Collections.Concurrent;
 using System.IO;
 using System.Management.Automation;
-using System;
 using Agno.Core;
 using Agno.Values;
 
