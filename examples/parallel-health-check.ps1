@@ -45,7 +45,7 @@ $checks = foreach ($server in $servers) {
                 FreeDisk = $metric.FreeDiskGB
                 Problems = $problems -join ', '
             })
-        if ($problems) { Set-AgnoState -Key unhealthy -Value ((Get-AgnoState -Key unhealthy) + $Name) }
+        if ($problems) { Set-AgnoState -Key unhealthy -Value (@(Get-AgnoState -Key unhealthy) + $Name) }
         Set-AgnoState -Key checked -Value ((Get-AgnoState -Key checked) + 1)
     }
 }

@@ -79,7 +79,7 @@ $getOrders = New-AgnoStep -Name 'get-orders' -ScriptBlock {
     $orders = ($using:backend).Orders[$user.id]
     $delayed = @($orders | Where-Object Status -EQ 'Delayed')
     Set-AgnoState -Key orders -Value $orders
-    Set-AgnoState -Key findings -Value ((Get-AgnoState findings) + "orders: $($orders.Count) found, $($delayed.Count) delayed")
+    Set-AgnoState -Key findings -Value (@(Get-AgnoState findings) + "orders: $($orders.Count) found, $($delayed.Count) delayed")
     Set-AgnoState -Key open_items -Value ((Get-AgnoState open_items) + $delayed.Count)
 }
 
@@ -89,7 +89,7 @@ $getInvoices = New-AgnoStep -Name 'get-invoices' -ScriptBlock {
     $invoices = ($using:backend).Invoices[$user.id]
     $unpaid = @($invoices | Where-Object { -not $_.Paid })
     Set-AgnoState -Key invoices -Value $invoices
-    Set-AgnoState -Key findings -Value ((Get-AgnoState findings) + "invoices: $($invoices.Count) found, $($unpaid.Count) unpaid")
+    Set-AgnoState -Key findings -Value (@(Get-AgnoState findings) + "invoices: $($invoices.Count) found, $($unpaid.Count) unpaid")
     Set-AgnoState -Key open_items -Value ((Get-AgnoState open_items) + $unpaid.Count)
 }
 
@@ -98,7 +98,7 @@ $getTickets = New-AgnoStep -Name 'get-tickets' -ScriptBlock {
     $tickets = ($using:backend).Tickets[$user.id]
     $open = @($tickets | Where-Object Open)
     Set-AgnoState -Key tickets -Value $tickets
-    Set-AgnoState -Key findings -Value ((Get-AgnoState findings) + "tickets: $($tickets.Count) found, $($open.Count) open")
+    Set-AgnoState -Key findings -Value (@(Get-AgnoState findings) + "tickets: $($tickets.Count) found, $($open.Count) open")
     Set-AgnoState -Key open_items -Value ((Get-AgnoState open_items) + $open.Count)
 }
 

@@ -181,7 +181,7 @@ Describe 'AgnoStateValueRefused and AgnoStateKeyNotFound' {
             $err.FullyQualifiedErrorId | Should -BeLike 'AgnoStateKeyNotFound,*'
             $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
             $err.TargetObject | Should -Be 'nope'
-            $err.Exception | Should -BeOfType ([System.Collections.Generic.KeyNotFoundException])
+            $err.Exception | Should -BeOfType ([Agno.Core.AgnoException])
             $err.Exception.Message | Should -Match "'nope'"
         }
     }

@@ -70,14 +70,14 @@ Describe 'Values keep their types' {
 
     It 'round-trips a byte[] as a byte[] with the same bytes' {
         Set-AgnoState -Session $session -Key bytes -Value ([byte[]] (1, 2, 255))
-        $read = Get-AgnoState -Session $session -Key bytes
+        $read = Get-AgnoState -Session $session -Key bytes -NoEnumerate
         $read.GetType() | Should -Be ([byte[]])
         $read -join ',' | Should -Be '1,2,255'
     }
 
     It 'gives back an empty array as an empty array, not $null' {
         Set-AgnoState -Session $session -Key list -Value @()
-        $v = Get-AgnoState -Session $session -Key list
+        $v = Get-AgnoState -Session $session -Key list -NoEnumerate
         $null -eq $v | Should -BeFalse
         $v.GetType() | Should -Be ([object[]])
         $v.Count | Should -Be 0
@@ -85,7 +85,7 @@ Describe 'Values keep their types' {
 
     It 'gives back a one-element array as an array, not its element' {
         Set-AgnoState -Session $session -Key list -Value @('only')
-        $v = Get-AgnoState -Session $session -Key list
+        $v = Get-AgnoState -Session $session -Key list -NoEnumerate
         $v.GetType() | Should -Be ([object[]])
         $v.Count | Should -Be 1
         $v[0] | Should -BeExactly 'only'
@@ -94,7 +94,7 @@ Describe 'Values keep their types' {
 
     It 'keeps a typed array''s element type' {
         Set-AgnoState -Session $session -Key ints -Value ([int[]] (3, 1, 2))
-        $v = Get-AgnoState -Session $session -Key ints
+        $v = Get-AgnoState -Session $session -Key ints -NoEnumerate
         $v.GetType() | Should -Be ([int[]])
         $v -join ',' | Should -Be '3,1,2'
     }
@@ -103,7 +103,7 @@ Describe 'Values keep their types' {
         $list = [System.Collections.Generic.List[string]]::new()
         $list.Add('a'); $list.Add('b')
         Set-AgnoState -Session $session -Key glist -Value $list
-        $v = Get-AgnoState -Session $session -Key glist
+        $v = Get-AgnoState -Session $session -Key glist -NoEnumerate
         $v.GetType() | Should -Be ([System.Collections.Generic.List[string]])
         $v -join ',' | Should -Be 'a,b'
     }
@@ -386,7 +386,7 @@ Describe 'Set-AgnoState -InputObject sets several keys, all or nothing' {
         Set-AgnoState -Session $session -InputObject @{ a = [int] 1; b = 'two'; c = @(3) }
         Get-AgnoState -Session $session -Key a | Should -BeOfType [int]
         Get-AgnoState -Session $session -Key b | Should -Be 'two'
-        (Get-AgnoState -Session $session -Key c).GetType() | Should -Be ([object[]])
+        (Get-AgnoState -Session $session -Key c -NoEnumerate).GetType() | Should -Be ([object[]])
     }
 
     It 'stores nothing when one value is refused' {

@@ -186,9 +186,11 @@ Describe 'The caller''s preferences apply inside steps' {
         Get-AgnoState -Session $session -Key after | Should -Be 1
     }
 
-    It '-WarningAction SilentlyContinue applies inside the steps' {
-        $records = Invoke-AgnoWorkflow (New-OneStepWorkflow 'quiet' { Write-Warning 'hush'; $WarningPreference.ToString() }) -Session (New-AgnoSession) -WarningAction SilentlyContinue 3>&1
-        $records | Should -Be 'SilentlyContinue'
+    It '-WarningAction SilentlyContinue hides a step''s warnings, and -WarningVariable still gets them, as for an advanced function' {
+        $records = Invoke-AgnoWorkflow (New-OneStepWorkflow 'quiet' { Write-Warning 'hush'; 'done' }) -Session (New-AgnoSession) -WarningAction SilentlyContinue -WarningVariable caught 3>&1
+        $records | Should -Be 'done'
+        @($caught).Count | Should -Be 1
+        "$($caught[0])" | Should -BeLike '*hush'
     }
 
     It '-WarningAction Stop makes a step''s warning fail it' {

@@ -112,8 +112,8 @@ Describe 'A sequential workflow commits each step before the next' {
     It 'runs a Then-chain given as one step in order' {
         $session = New-AgnoSession
         $a = New-AgnoStep 'a' { Set-AgnoState -Key trail -Value @('a') }
-        $b = New-AgnoStep 'b' { Set-AgnoState -Key trail -Value ((Get-AgnoState -Key trail) + 'b') }
-        $c = New-AgnoStep 'c' { Set-AgnoState -Key trail -Value ((Get-AgnoState -Key trail) + 'c') }
+        $b = New-AgnoStep 'b' { Set-AgnoState -Key trail -Value (@(Get-AgnoState -Key trail) + 'b') }
+        $c = New-AgnoStep 'c' { Set-AgnoState -Key trail -Value (@(Get-AgnoState -Key trail) + 'c') }
         $returned = $a.Then($b)
         [object]::ReferenceEquals($returned, $b) | Should -BeTrue
         $null = $returned.Then($c)
@@ -181,19 +181,19 @@ Describe 'Parallel branches merge deterministically, in branch order' {
             $first = New-AgnoStep 'first' {
                 if (-not [AppDomain]::CurrentDomain.GetData($using:gateA).Wait(30000)) { throw 'gate A was never opened' }
                 Set-AgnoState -Key value -Value 'first'
-                Set-AgnoState -Key list -Value ((Get-AgnoState -Key list) + 'first')
+                Set-AgnoState -Key list -Value (@(Get-AgnoState -Key list) + 'first')
                 [AppDomain]::CurrentDomain.GetData($using:finished).Enqueue('first')
             }
             $second = New-AgnoStep 'second' {
                 Set-AgnoState -Key value -Value 'second'
-                Set-AgnoState -Key list -Value ((Get-AgnoState -Key list) + 'second')
+                Set-AgnoState -Key list -Value (@(Get-AgnoState -Key list) + 'second')
                 [AppDomain]::CurrentDomain.GetData($using:finished).Enqueue('second')
                 [AppDomain]::CurrentDomain.GetData($using:gateB).Set()
             }
             $third = New-AgnoStep 'third' {
                 if (-not [AppDomain]::CurrentDomain.GetData($using:gateB).Wait(30000)) { throw 'gate B was never opened' }
                 Set-AgnoState -Key value -Value 'third'
-                Set-AgnoState -Key list -Value ((Get-AgnoState -Key list) + 'third')
+                Set-AgnoState -Key list -Value (@(Get-AgnoState -Key list) + 'third')
                 [AppDomain]::CurrentDomain.GetData($using:finished).Enqueue('third')
                 [AppDomain]::CurrentDomain.GetData($using:gateA).Set()
             }
@@ -312,12 +312,12 @@ Describe 'Per-key reducers combine branch values' {
         $session = New-AgnoSession
         Set-AgnoState -Session $session -InputObject @{ list = @('start'); n = 10; log = 'x' }
         $a = New-AgnoStep 'a' {
-            Set-AgnoState -Key list -Value ((Get-AgnoState -Key list) + 'a')
+            Set-AgnoState -Key list -Value (@(Get-AgnoState -Key list) + 'a')
             Set-AgnoState -Key n -Value 11
             Set-AgnoState -Key log -Value 'A'
         }
         $b = New-AgnoStep 'b' {
-            Set-AgnoState -Key list -Value ((Get-AgnoState -Key list) + 'b')
+            Set-AgnoState -Key list -Value (@(Get-AgnoState -Key list) + 'b')
             Set-AgnoState -Key n -Value 15
             Set-AgnoState -Key log -Value 'B'
         }

@@ -35,7 +35,7 @@ namespace Agno.Tests
             Assert.Equal("nope", e.Key);
             Assert.Contains("'nope'", e.Message);
             Assert.Equal("AgnoStateKeyNotFound", e.ErrorId);
-            Assert.IsAssignableFrom<KeyNotFoundException>(e);
+            Assert.IsAssignableFrom<AgnoException>(e);
         }
 
         [Fact]

@@ -24,5 +24,7 @@ namespace Agno.Core
 
         public IEnumerable<Exception> InnerExceptions => Failures.Select(f => f.Error);
         public override string ErrorId => "AgnoParallelFailed";
+        public override AgnoErrorKind Kind => AgnoErrorKind.Stopped;
+        public override object? Target => NodeName;
     }
 }

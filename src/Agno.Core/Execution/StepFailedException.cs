@@ -13,5 +13,6 @@ namespace Agno.Core
 
         public string StepName { get; }
         public override string ErrorId => "AgnoStepFailed";
+        public override object? Target => StepName;
     }
 }

@@ -17,6 +17,8 @@ namespace Agno.Core
         public string NodeName { get; }
         public TimeSpan Timeout { get; }
         public override string ErrorId => "AgnoTimedOut";
+        public override AgnoErrorKind Kind => AgnoErrorKind.Timeout;
+        public override object? Target => NodeName;
 
         private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.###} s";
     }

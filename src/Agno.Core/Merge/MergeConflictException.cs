@@ -18,5 +18,7 @@ namespace Agno.Core
         public string NodeName { get; }
         public IReadOnlyList<MergeConflict> Conflicts { get; }
         public override string ErrorId => "AgnoMergeConflict";
+        public override AgnoErrorKind Kind => AgnoErrorKind.Conflict;
+        public override object? Target => NodeName;
     }
 }

@@ -17,5 +17,7 @@ namespace Agno.Core
         public string Reducer { get; }
         public string Branch { get; }
         public override string ErrorId => "AgnoReducerFailed";
+        public override AgnoErrorKind Kind => AgnoErrorKind.Conflict;
+        public override object? Target => Key;
     }
 }

@@ -15,6 +15,8 @@ namespace Agno.Core
         public string? Key { get; }
         public string Reason { get; }
         public override string ErrorId => "AgnoStateValueRefused";
+        public override AgnoErrorKind Kind => AgnoErrorKind.InvalidArgument;
+        public override object? Target => Key;
 
         internal ValueRefusedException WithKey(string key) => new ValueRefusedException(key, Reason, InnerException);
 

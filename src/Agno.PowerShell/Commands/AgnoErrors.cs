@@ -5,58 +5,27 @@ using Agno.Core;
 
 namespace Agno.Commands
 {
-    /// <summary>The one place engine failures become ErrorRecords with stable ids, categories and targets.</summary>
+    /// <summary>
+    /// The one place failures become ErrorRecords: an <see cref="AgnoException"/> gives its own stable id
+    /// (<c>Agno&lt;Name&gt;</c>), its kind (the category) and its target; an engine argument check
+    /// becomes an <see cref="AgnoArgumentException"/>; an error a step's script raised keeps its own record.
+    /// </summary>
     internal static class AgnoErrors
     {
-        public static ErrorRecord Record(Exception exception, string errorId, ErrorCategory category, object? target) =>
-            new ErrorRecord(exception, errorId, category, target);
-
-        /// <summary>A bad argument, and what in the user's input it is about (a branch, a step, a key).</summary>
-        public sealed class TargetedArgumentException : ArgumentException
-        {
-            public TargetedArgumentException(ArgumentException inner, object target) : base(Clean(inner), inner) { Target = target; }
-            public object Target { get; }
-        }
-
         public static ErrorRecord FromException(Exception exception)
         {
             switch (exception)
             {
-                case TargetedArgumentException e: return new ErrorRecord(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, e.Target);
-                case ValueRefusedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidArgument, e.Key);
-                case StateKeyNotFoundException e: return Record(e, e.ErrorId, ErrorCategory.ObjectNotFound, e.Key);
-                case StepFailedException e: return Record(e, e.ErrorId, InnerCategory(e.InnerException), e.StepName);
-                case ParallelFailedException e: return Record(e, e.ErrorId, ErrorCategory.OperationStopped, e.NodeName);
-                case MergeConflictException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.NodeName);
-                case ReducerFailedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.Key);
-                case StoreException e: return Record(e, e.ErrorId, e.ErrorId switch
-                {
-                    "AgnoSessionUserMismatch" => ErrorCategory.PermissionDenied,
-                    "AgnoStoreNotFound" => ErrorCategory.ObjectNotFound,
-                    _ => ErrorCategory.ResourceUnavailable,
-                }, null);
-                case TimedOutException e: return Record(e, e.ErrorId, ErrorCategory.OperationTimeout, e.NodeName);
-                case ArgumentException e:
-                    return new ErrorRecord(e, "AgnoInvalidArgument", ErrorCategory.InvalidArgument, null) { ErrorDetails = new ErrorDetails(Clean(e)) };
-                case OperationCanceledException e: return Record(e, "AgnoStopped", ErrorCategory.OperationStopped, null);
+                case AgnoException e: return new ErrorRecord(e, e.ErrorId, Category(e), e.Target);
+                case ArgumentException e: return FromException(new AgnoArgumentException(Clean(e), null, e));
+                case OperationCanceledException e: return new ErrorRecord(e, "AgnoStopped", ErrorCategory.OperationStopped, null);
                 case RuntimeException e when e.ErrorRecord != null: return new ErrorRecord(e.ErrorRecord, e);
-                default: return Record(exception, "AgnoFailed", ErrorCategory.NotSpecified, null);
+                default: return new ErrorRecord(exception, "AgnoFailed", ErrorCategory.NotSpecified, null);
             }
         }
 
-        /// <summary>The message without .NET's "(Parameter 'x')": the parameter is the engine's, not the user's.</summary>
-        private static string Clean(ArgumentException e)
-        {
-            var suffix = $" (Parameter '{e.ParamName}')";
-            return e.ParamName != null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message.Substring(0, e.Message.Length - suffix.Length) : e.Message;
-        }
-
-        private static ErrorCategory InnerCategory(Exception? inner) => inner switch
-        {
-            TimedOutException _ => ErrorCategory.OperationTimeout,
-            RuntimeException r when r.ErrorRecord != null && r.ErrorRecord.CategoryInfo.Category != ErrorCategory.NotSpecified => r.ErrorRecord.CategoryInfo.Category,
-            _ => ErrorCategory.OperationStopped,
-        };
+        /// <summary>An argument error about <paramref name="target"/> (a branch, a step, a key), from an engine check.</summary>
+        public static AgnoArgumentException Argument(ArgumentException e, object? target) => new AgnoArgumentException(Clean(e), target, e);
 
         /// <summary>A non-terminating error per failed branch that ErrorPolicy Continue let the run go on past.</summary>
         public static IEnumerable<ErrorRecord> ContinuedFailures(RunRecord run)
@@ -65,6 +34,40 @@ namespace Agno.Commands
             {
                 if (node.Error != null) yield return FromException(node.Error);
             }
+        }
+
+        private static ErrorCategory Category(AgnoException e) => e switch
+        {
+            // A step failed as its script did: its own error's category says more than "failed".
+            StepFailedException { InnerException: TimedOutException _ } => ErrorCategory.OperationTimeout,
+            StepFailedException { InnerException: RuntimeException r } when r.ErrorRecord != null && r.ErrorRecord.CategoryInfo.Category != ErrorCategory.NotSpecified
+                => r.ErrorRecord.CategoryInfo.Category,
+            StepFailedException _ => ErrorCategory.OperationStopped,
+            StoreException s => s.ErrorId switch
+            {
+                "AgnoSessionUserMismatch" => ErrorCategory.PermissionDenied,
+                "AgnoStoreNotFound" => ErrorCategory.ObjectNotFound,
+                _ => ErrorCategory.ResourceUnavailable,
+            },
+            _ => e.Kind switch
+            {
+                AgnoErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+                AgnoErrorKind.NotFound => ErrorCategory.ObjectNotFound,
+                AgnoErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+                AgnoErrorKind.InvalidData => ErrorCategory.InvalidData,
+                AgnoErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+                AgnoErrorKind.Conflict => ErrorCategory.InvalidResult,
+                AgnoErrorKind.Timeout => ErrorCategory.OperationTimeout,
+                AgnoErrorKind.Stopped => ErrorCategory.OperationStopped,
+                _ => ErrorCategory.NotSpecified,
+            },
+        };
+
+        /// <summary>The message without .NET's "(Parameter 'x')": the parameter is the engine's, not the user's.</summary>
+        private static string Clean(ArgumentException e)
+        {
+            var suffix = $" (Parameter '{e.ParamName}')";
+            return e.ParamName != null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message.Substring(0, e.Message.Length - suffix.Length) : e.Message;
         }
     }
 }

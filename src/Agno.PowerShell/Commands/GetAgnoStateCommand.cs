@@ -9,78 +9,76 @@ using Agno.Hosting;
 namespace Agno.Commands
 {
     /// <summary>
-    /// Get-AgnoState: one key gives a copy of its value, written as one object (a collection is not
-    /// enumerated); wildcards, several keys or none give the matching entries, or with -AsHashtable
-    /// one hashtable of them. A missing key is a non-terminating ObjectNotFound error.
+    /// Get-AgnoState: one key gives a copy of its value (a collection enumerated, as other cmdlets
+    /// write collections, unless -NoEnumerate); wildcards, several keys or none give the matching
+    /// entries, or with -AsHashtable one hashtable of them. A missing key is a non-terminating
+    /// ObjectNotFound error. Keys come from the pipeline too (<c>'a', 'b' | Get-AgnoState</c>).
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "AgnoState")]
+    [Cmdlet(VerbsCommon.Get, "AgnoState", DefaultParameterSetName = ParameterSets.Key)]
     [OutputType(typeof(object), typeof(AgnoStateEntry), typeof(Hashtable))]
-    public sealed class GetAgnoStateCommand : PSCmdlet
+    public sealed class GetAgnoStateCommand : AgnoCmdlet
     {
         [Parameter(ValueFromPipeline = true)]
         public AgnoSession? Session { get; set; }
 
-        [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Position = 0, ParameterSetName = ParameterSets.Key, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(KeyCompleter))]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
         public string[]? Key { get; set; }
 
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralKey, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralKey { get; set; } = Array.Empty<string>();
+
         [Parameter]
         public SwitchParameter AsHashtable { get; set; }
 
+        [Parameter]
+        public SwitchParameter NoEnumerate { get; set; }
+
         protected override void ProcessRecord()
         {
-            try
+            var state = SessionRegistry.Require(this, Session).State;
+            bool literal = ParameterSetName == ParameterSets.LiteralKey;
+            var given = literal ? LiteralKey : Key;
+            var selections = new List<KeySelector.Selection>();
+            foreach (var name in given ?? new[] { "*" })
             {
-                Process();
+                // A key that is not a key at all (empty, white space) is one bad item: reported, and the others go on.
+                ForItem(() => selections.Add(KeySelector.Select(state, name, literal)));
             }
-            catch (ArgumentException e)
+            foreach (var missing in selections.Where(s => !s.IsPattern && s.Matches.Count == 0))
             {
-                WriteError(AgnoErrors.FromException(e));
+                WriteError(AgnoErrors.FromException(new StateKeyNotFoundException(missing.Name)));
             }
-        }
 
-        private void Process()
-        {
-            var session = SessionRegistry.Require(this, Session);
-            var state = session.State;
-            bool single = Key != null && Key.Length == 1 && !WildcardPattern.ContainsWildcardCharacters(Key[0]);
-            if (single && !AsHashtable)
+            bool oneKeyNamed = given != null && given.Length == 1 && !(selections.Count == 1 && selections[0].IsPattern);
+            if (oneKeyNamed && !AsHashtable)
             {
-                if (state.TryGet(Key![0], out var value)) WriteObject(value, enumerateCollection: false);
-                else WriteError(AgnoErrors.FromException(new StateKeyNotFoundException(Key[0])));
+                if (selections.Count == 1 && selections[0].Matches.Count == 1 && state.TryGet(selections[0].Name, out var value))
+                {
+                    WriteObject(value, enumerateCollection: !NoEnumerate);
+                }
                 return;
             }
 
-            var matches = new List<AgnoStateEntry>();
-            var all = state.GetAll();
-            foreach (var pattern in Key ?? new[] { "*" })
+            var stored = state.Keys.ToDictionary(k => k, k => k, StringComparer.OrdinalIgnoreCase);
+            var entries = new List<AgnoStateEntry>();
+            foreach (var key in selections.SelectMany(s => s.Matches).Distinct(StringComparer.OrdinalIgnoreCase))
             {
-                if (WildcardPattern.ContainsWildcardCharacters(pattern))
-                {
-                    var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
-                    matches.AddRange(all.Where(e => wildcard.IsMatch(e.Key)).Select(e => new AgnoStateEntry(e.Key, e.Value)));
-                }
-                else if (all.TryGetValue(pattern, out var value))
-                {
-                    matches.Add(new AgnoStateEntry(all.Keys.First(k => string.Equals(k, pattern, StringComparison.OrdinalIgnoreCase)), value));
-                }
-                else
-                {
-                    WriteError(AgnoErrors.FromException(new StateKeyNotFoundException(pattern)));
-                }
+                if (stored.TryGetValue(key, out var name) && state.TryGet(name, out var value)) entries.Add(new AgnoStateEntry(name, value));
             }
-            var distinct = matches.GroupBy(m => m.Key, StringComparer.OrdinalIgnoreCase).Select(g => g.First()).ToList();
             if (AsHashtable)
             {
                 var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
-                foreach (var entry in distinct) table[entry.Key] = entry.Value;
+                foreach (var entry in entries) table[entry.Key] = entry.Value;
                 WriteObject(table);
             }
             else
             {
-                foreach (var entry in distinct) WriteObject(entry);
+                foreach (var entry in entries) WriteObject(entry);
             }
         }
     }

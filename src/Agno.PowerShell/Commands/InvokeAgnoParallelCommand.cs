@@ -1,5 +1,4 @@
 using System;
-using System.Collections;
 using System.Linq;
 using System.Management.Automation;
 using Agno.Core;
@@ -9,18 +8,21 @@ namespace Agno.Commands
 {
     /// <summary>
     /// Invoke-AgnoParallel: runs branches now, each on its own copy of the state, and merges their
-    /// changes in branch order; the session is updated in place.
+    /// changes in branch order; the session is updated in place. Its options are <see cref="ParallelSettings"/>.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "AgnoParallel", DefaultParameterSetName = "ScriptBlock")]
+    [Cmdlet(VerbsLifecycle.Invoke, "AgnoParallel", DefaultParameterSetName = ParameterSets.ScriptBlock)]
     [OutputType(typeof(object), typeof(RunRecord))]
-    public sealed class InvokeAgnoParallelCommand : InvokeNodeCommand
+    public sealed class InvokeAgnoParallelCommand : InvokeNodeCommand, IDynamicParameters
     {
-        [Parameter(Mandatory = true, ParameterSetName = "Step")]
+        private readonly ParallelSettings _settings = new ParallelSettings();
+        private SettingsParameters? _parameters;
+
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Step)]
         [ValidateNotNullOrEmpty]
         [AllowNull]
         public WorkflowNode?[] Step { get; set; } = Array.Empty<WorkflowNode>();
 
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = "ScriptBlock")]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.ScriptBlock)]
         [ValidateNotNullOrEmpty]
         [AllowNull]
         public ScriptBlock?[] ScriptBlock { get; set; } = Array.Empty<ScriptBlock>();
@@ -29,30 +31,30 @@ namespace Agno.Commands
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = "parallel";
 
+        /// <summary>How long the branches may run together; past that they are stopped and nothing is merged.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
-        public int ThrottleLimit { get; set; } = ParallelOptions.DefaultThrottleLimit;
+        public int TimeoutSeconds { get; set; }
 
-        [Parameter]
-        public MergeStrategy MergeStrategy { get; set; } = MergeStrategy.LastWriteWins;
+        /// <inheritdoc/>
+        public object GetDynamicParameters() => (_parameters ??= new SettingsParameters(_settings)).Parameters;
 
-        [Parameter]
-        public IDictionary? Reducer { get; set; }
-
-        [Parameter]
-        public ErrorPolicy ErrorPolicy { get; set; } = ErrorPolicy.Stop;
-
-        // -TimeoutSeconds limits the parallel node itself (set below), not a surrounding run.
-        private protected override TimeSpan? RunTimeout => null;
-
-        private protected override WorkflowNode BuildNode()
+        protected override void ProcessRecord()
         {
-            var branches = ParameterSetName == "Step"
-                ? Step
-                : ScriptBlock.Select((script, i) => script == null
-                    ? null
-                    : (WorkflowNode)ScriptStep.Create($"Branch{i + 1}", StepScript.Capture(this, $"Branch{i + 1}", script), 0)).ToArray();
-            return ParallelOptions.Build(this, Name, branches, ThrottleLimit, MergeStrategy, Reducer, ErrorPolicy, TimeoutSeconds);
+            var session = SessionRegistry.Require(this, Session);
+            ParallelNode node = null!;
+            Terminating(() =>
+            {
+                _parameters?.Apply();
+                var branches = ParameterSetName == ParameterSets.Step
+                    ? Step
+                    : ScriptBlock.Select((script, i) => script == null
+                        ? null
+                        : (WorkflowNode)ScriptStep.Create($"Branch{i + 1}", StepScript.Capture(this, $"Branch{i + 1}", script), 0)).ToArray();
+                bool mergeGiven = _parameters != null && (_parameters.IsSet(nameof(ParallelSettings.MergeStrategy)) || _parameters.IsSet(nameof(ParallelSettings.Reducer)));
+                node = _settings.Build(this, Name, branches, TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null, mergeGiven);
+            });
+            Invoke(session, node, runTimeout: null, resume: false);
         }
     }
 }

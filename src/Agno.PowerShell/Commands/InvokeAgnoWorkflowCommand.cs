@@ -1,5 +1,7 @@
+using System;
 using System.Management.Automation;
 using Agno.Core;
+using Agno.Hosting;
 
 namespace Agno.Commands
 {
@@ -12,12 +14,19 @@ namespace Agno.Commands
         [ValidateNotNull]
         public WorkflowNode Workflow { get; set; } = null!;
 
-        /// <summary>Continue the last unfinished run of this workflow on this (stored) session, skipping the steps it completed.</summary>
+        /// <summary>How long the whole run may take; past that its running steps are stopped and the run fails (completed steps stay).</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int TimeoutSeconds { get; set; }
+
+        /// <summary>Continue the last unfinished run of this workflow on this session, skipping the steps it completed.</summary>
         [Parameter]
         public SwitchParameter Resume { get; set; }
 
-        private protected override bool ResumeRun => Resume;
-
-        private protected override WorkflowNode BuildNode() => Workflow;
+        protected override void ProcessRecord()
+        {
+            var session = SessionRegistry.Require(this, Session);
+            Invoke(session, Workflow, TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null, Resume);
+        }
     }
 }

@@ -9,7 +9,7 @@ namespace Agno.Commands
     /// What Invoke-AgnoWorkflow and Invoke-AgnoParallel share: run a node on a session (updated in
     /// place), with the steps' streams written here on the pipeline thread, and the run record with -PassThru.
     /// </summary>
-    public abstract class InvokeNodeCommand : PSCmdlet
+    public abstract class InvokeNodeCommand : AgnoCmdlet
     {
         private InvocationHost? _host;
 
@@ -20,38 +20,14 @@ namespace Agno.Commands
         public StepIsolation Isolation { get; set; } = StepIsolation.Runspace;
 
         [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int TimeoutSeconds { get; set; }
-
-        [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        /// <summary>The node to run; throw ArgumentException for bad input.</summary>
-        private protected abstract WorkflowNode BuildNode();
-
-        /// <summary>The time limit of the whole run, if the cmdlet's -TimeoutSeconds means that.</summary>
-        private protected virtual TimeSpan? RunTimeout => TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null;
-
-        /// <summary>Whether to continue the node's last unfinished run.</summary>
-        private protected virtual bool ResumeRun => false;
-
-        protected override void ProcessRecord()
+        /// <summary>Runs <paramref name="node"/> on the session as one run, within <paramref name="runTimeout"/>, continuing its last unfinished run when <paramref name="resume"/>.</summary>
+        private protected void Invoke(AgnoSession session, WorkflowNode node, TimeSpan? runTimeout, bool resume)
         {
-            var session = SessionRegistry.Require(this, Session);
-            WorkflowNode node;
-            try
-            {
-                node = BuildNode();
-            }
-            catch (Exception e) when (e is AgnoException || e is ArgumentException || e is InvalidOperationException)
-            {
-                ThrowTerminatingError(AgnoErrors.FromException(e));
-                return;
-            }
-
-            var host = new InvocationHost(this, Isolation, node);
+            using var host = new InvocationHost(this, Isolation, node);
             _host = host;
-            var options = new RunOptions { Timeout = RunTimeout, Observer = host, Resume = ResumeRun };
+            var options = new RunOptions { Timeout = runTimeout, Observer = host, Resume = resume };
             var run = host.Start(stop => node.ExecuteAsync(session, stop, options));
             try
             {

@@ -1,15 +1,20 @@
 using System;
-using System.Collections;
 using System.Management.Automation;
 using Agno.Core;
 
 namespace Agno.Commands
 {
-    /// <summary>New-AgnoParallel: a node that runs its branches concurrently and merges them in branch order.</summary>
+    /// <summary>
+    /// New-AgnoParallel: a node that runs its branches concurrently and merges them in branch order.
+    /// Its options (-ThrottleLimit, -MergeStrategy, -Reducer, -ErrorPolicy) are <see cref="ParallelSettings"/>.
+    /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoParallel")]
     [OutputType(typeof(ParallelNode))]
-    public sealed class NewAgnoParallelCommand : PSCmdlet
+    public sealed class NewAgnoParallelCommand : AgnoCmdlet, IDynamicParameters
     {
+        private readonly ParallelSettings _settings = new ParallelSettings();
+        private SettingsParameters? _parameters;
+
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = "";
@@ -19,33 +24,19 @@ namespace Agno.Commands
         [AllowNull]
         public WorkflowNode?[] Step { get; set; } = Array.Empty<WorkflowNode>();
 
-        [Parameter]
-        [ValidateRange(1, int.MaxValue)]
-        public int ThrottleLimit { get; set; } = ParallelOptions.DefaultThrottleLimit;
-
-        [Parameter]
-        public MergeStrategy MergeStrategy { get; set; } = MergeStrategy.LastWriteWins;
-
-        [Parameter]
-        public IDictionary? Reducer { get; set; }
-
-        [Parameter]
-        public ErrorPolicy ErrorPolicy { get; set; } = ErrorPolicy.Stop;
-
+        /// <summary>How long the node may run, each time a workflow runs it; past that its branches are stopped and it fails, merging nothing.</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int TimeoutSeconds { get; set; }
 
-        protected override void EndProcessing()
+        /// <inheritdoc/>
+        public object GetDynamicParameters() => (_parameters ??= new SettingsParameters(_settings)).Parameters;
+
+        protected override void EndProcessing() => Terminating(() =>
         {
-            try
-            {
-                WriteObject(ParallelOptions.Build(this, Name, Step, ThrottleLimit, MergeStrategy, Reducer, ErrorPolicy, TimeoutSeconds));
-            }
-            catch (Exception e) when (e is AgnoException || e is ArgumentException)
-            {
-                ThrowTerminatingError(AgnoErrors.FromException(e));
-            }
-        }
+            _parameters?.Apply();
+            bool mergeGiven = _parameters != null && (_parameters.IsSet(nameof(ParallelSettings.MergeStrategy)) || _parameters.IsSet(nameof(ParallelSettings.Reducer)));
+            WriteObject(_settings.Build(this, Name, Step, TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null, mergeGiven));
+        });
     }
 }

@@ -11,7 +11,7 @@ namespace Agno.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoStep")]
     [OutputType(typeof(Step))]
-    public sealed class NewAgnoStepCommand : PSCmdlet
+    public sealed class NewAgnoStepCommand : AgnoCmdlet
     {
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
@@ -44,17 +44,10 @@ namespace Agno.Commands
         [ValidateNotNullOrEmpty]
         public string[]? Variable { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void ProcessRecord() => ForItem(() =>
         {
-            try
-            {
-                var script = StepScript.Capture(this, Name, ScriptBlock, ArgumentList, Function, Module, Variable);
-                WriteObject(ScriptStep.Create(Name, script, TimeoutSeconds));
-            }
-            catch (Exception e) when (e is AgnoException || e is ArgumentException)
-            {
-                WriteError(AgnoErrors.FromException(e));
-            }
-        }
+            var script = StepScript.Capture(this, Name, ScriptBlock, ArgumentList, Function, Module, Variable);
+            WriteObject(ScriptStep.Create(Name, script, TimeoutSeconds));
+        });
     }
 }

@@ -7,7 +7,7 @@ namespace Agno.Commands
     /// <summary>New-AgnoWorkflow: a sequence of steps, parallel nodes and workflows, each committed before the next starts.</summary>
     [Cmdlet(VerbsCommon.New, "AgnoWorkflow")]
     [OutputType(typeof(Workflow))]
-    public sealed class NewAgnoWorkflowCommand : PSCmdlet
+    public sealed class NewAgnoWorkflowCommand : AgnoCmdlet
     {
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
@@ -18,26 +18,22 @@ namespace Agno.Commands
         [AllowNull]
         public WorkflowNode?[] Step { get; set; } = Array.Empty<WorkflowNode>();
 
-        protected override void EndProcessing()
+        protected override void EndProcessing() => Terminating(() =>
         {
             var workflow = new Workflow(Name);
             for (int i = 0; i < Step.Length; i++)
             {
-                if (Step[i] == null)
-                {
-                    ThrowTerminatingError(AgnoErrors.Record(new ArgumentException($"Step {i + 1} of workflow '{Name}' is null; pass steps, workflows or parallel nodes.", nameof(Step)),
-                        "AgnoInvalidArgument", ErrorCategory.InvalidArgument, Name));
-                }
+                var step = Step[i] ?? throw new AgnoArgumentException($"Step {i + 1} of workflow '{Name}' is null; pass steps, workflows or parallel nodes.", Name);
                 try
                 {
-                    workflow.AddStep(Step[i]!);
+                    workflow.AddStep(step);
                 }
                 catch (ArgumentException e)
                 {
-                    ThrowTerminatingError(AgnoErrors.FromException(new AgnoErrors.TargetedArgumentException(e, Step[i]!.Name)));
+                    throw AgnoErrors.Argument(e, step.Name);
                 }
             }
             WriteObject(workflow);
-        }
+        });
     }
 }

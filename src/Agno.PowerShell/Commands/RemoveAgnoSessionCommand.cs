@@ -35,8 +35,8 @@ namespace Agno.Commands
                 if (!ShouldProcess($"session '{id}' in {store.Location}", "Remove")) continue;
                 if (!store.RemoveSession(id))
                 {
-                    WriteError(AgnoErrors.Record(new ItemNotFoundException($"Store '{store.Location}' has no session '{id}'."),
-                        "AgnoSessionNotFound", ErrorCategory.ObjectNotFound, id));
+                    WriteError(AgnoErrors.FromException(new AgnoCommandException("AgnoSessionNotFound",
+                        $"Store '{store.Location}' has no session '{id}'.", AgnoErrorKind.NotFound, id)));
                 }
             }
         }

@@ -7,60 +7,56 @@ using Agno.Hosting;
 
 namespace Agno.Commands
 {
-    /// <summary>Remove-AgnoState: removes keys (wildcards allowed), all at once; a missing key is a non-terminating ObjectNotFound error.</summary>
-    [Cmdlet(VerbsCommon.Remove, "AgnoState", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    /// <summary>
+    /// Remove-AgnoState: removes keys, all at once. -Key takes wildcards (a key that exists with exactly
+    /// the given name always wins; backtick escapes are honoured); -LiteralKey never expands. A missing
+    /// key is a non-terminating ObjectNotFound error. Keys come from the pipeline too.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Remove, "AgnoState", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ParameterSets.Key)]
     [OutputType(typeof(void))]
-    public sealed class RemoveAgnoStateCommand : PSCmdlet
+    public sealed class RemoveAgnoStateCommand : AgnoCmdlet
     {
         [Parameter(ValueFromPipeline = true)]
         public AgnoSession? Session { get; set; }
 
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.Key, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(KeyCompleter))]
         [ValidateNotNullOrEmpty]
         [SupportsWildcards]
         public string[] Key { get; set; } = Array.Empty<string>();
 
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.LiteralKey, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(KeyCompleter))]
+        [ValidateNotNullOrEmpty]
+        public string[] LiteralKey { get; set; } = Array.Empty<string>();
+
+        private protected override bool ChangesState => true;
+
         protected override void ProcessRecord()
         {
-            try
-            {
-                Process();
-            }
-            catch (ArgumentException e)
-            {
-                WriteError(AgnoErrors.FromException(e));
-            }
-        }
-
-        private void Process()
-        {
             var session = SessionRegistry.Require(this, Session);
-            var keys = session.State.Keys;
-            var targets = new List<string>();
-            foreach (var pattern in Key)
+            bool literal = ParameterSetName == ParameterSets.LiteralKey;
+            var selections = new List<KeySelector.Selection>();
+            foreach (var name in literal ? LiteralKey : Key)
             {
-                if (WildcardPattern.ContainsWildcardCharacters(pattern))
-                {
-                    var wildcard = new WildcardPattern(pattern, WildcardOptions.IgnoreCase);
-                    targets.AddRange(keys.Where(k => wildcard.IsMatch(k)));
-                }
-                else if (session.State.ContainsKey(pattern))
-                {
-                    targets.Add(pattern);
-                }
-                else
-                {
-                    WriteError(AgnoErrors.FromException(new StateKeyNotFoundException(pattern)));
-                }
+                // A key that is not a key at all (empty, white space) is one bad item: reported, and the others go on.
+                ForItem(() => selections.Add(KeySelector.Select(session.State, name, literal)));
             }
-            targets = targets.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            foreach (var missing in selections.Where(s => !s.IsPattern && s.Matches.Count == 0))
+            {
+                // Nothing is lost by removing what is not there: this one stays non-terminating, in a step too.
+                WriteError(AgnoErrors.FromException(new StateKeyNotFoundException(missing.Name)));
+            }
+            var targets = selections.SelectMany(s => s.Matches).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             if (targets.Count == 0) return;
-            if (!ShouldProcess($"{string.Join(", ", targets.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Remove")) return;
-            // All at once: removed on a fork, then committed as one change.
-            var fork = session.State.Fork();
-            foreach (var key in targets) fork.Remove(key);
-            session.State.Apply(fork.GetDelta());
+            if (!ShouldChange($"{string.Join(", ", targets.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Remove")) return;
+            ForItem(() =>
+            {
+                // All at once: removed on a fork, then committed as one change.
+                var fork = session.State.Fork();
+                foreach (var key in targets) fork.Remove(key);
+                session.State.Apply(fork.GetDelta());
+            });
         }
     }
 }

@@ -7,63 +7,65 @@ using Agno.Hosting;
 
 namespace Agno.Commands
 {
-    /// <summary>Set-AgnoState: stores a copy of a value under a key, or several keys at once from a dictionary.</summary>
-    [Cmdlet(VerbsCommon.Set, "AgnoState", SupportsShouldProcess = true, DefaultParameterSetName = "One")]
+    /// <summary>
+    /// Set-AgnoState: stores a copy of a value under a key, or several keys at once from a dictionary
+    /// (all or none). Dictionaries come from the pipeline too (<c>@{ a = 1 } | Set-AgnoState</c>).
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "AgnoState", SupportsShouldProcess = true, DefaultParameterSetName = ParameterSets.KeyValue)]
     [OutputType(typeof(AgnoSession))]
-    public sealed class SetAgnoStateCommand : PSCmdlet
+    public sealed class SetAgnoStateCommand : AgnoCmdlet
     {
         [Parameter(ValueFromPipeline = true)]
         public AgnoSession? Session { get; set; }
 
-        [Parameter(Mandatory = true, Position = 0, ParameterSetName = "One", ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 0, ParameterSetName = ParameterSets.KeyValue, ValueFromPipelineByPropertyName = true)]
         [ArgumentCompleter(typeof(KeyCompleter))]
         [ValidateNotNullOrEmpty]
         public string Key { get; set; } = "";
 
-        [Parameter(Mandatory = true, Position = 1, ParameterSetName = "One", ValueFromPipelineByPropertyName = true)]
+        [Parameter(Mandatory = true, Position = 1, ParameterSetName = ParameterSets.KeyValue, ValueFromPipelineByPropertyName = true)]
         [AllowNull]
         [AllowEmptyString]
         [AllowEmptyCollection]
         public object? Value { get; set; }
 
-        [Parameter(Mandatory = true, ParameterSetName = "Many")]
+        [Parameter(Mandatory = true, ParameterSetName = ParameterSets.Dictionary, ValueFromPipeline = true)]
         public IDictionary InputObject { get; set; } = new Hashtable();
 
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
+        private protected override bool ChangesState => true;
+
         protected override void ProcessRecord()
         {
             var session = SessionRegistry.Require(this, Session);
-            try
+            bool done = ParameterSetName == ParameterSets.KeyValue ? SetOne(session) : SetMany(session);
+            if (done && PassThru) WriteObject(session);
+        }
+
+        private bool SetOne(AgnoSession session) =>
+            ShouldChange($"key '{Key}' of session {session.SessionId}", "Set") && ForItem(() => session.State.Set(Key, Value));
+
+        private bool SetMany(AgnoSession session)
+        {
+            var keys = InputObject.Keys.Cast<object>().Select(k => k?.ToString() ?? "").ToList();
+            if (!ShouldChange($"keys {string.Join(", ", keys.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Set")) return false;
+            return ForItem(() =>
             {
-                if (ParameterSetName == "One")
+                // All or nothing: every value is copied into a fork first, then committed at once.
+                var fork = session.State.Fork();
+                foreach (DictionaryEntry entry in InputObject)
                 {
-                    if (!ShouldProcess($"key '{Key}' of session {session.SessionId}", "Set")) return;
-                    session.State.Set(Key, Value);
-                }
-                else
-                {
-                    var keys = InputObject.Keys.Cast<object>().Select(k => k?.ToString() ?? "").ToList();
-                    if (!ShouldProcess($"keys {string.Join(", ", keys.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Set")) return;
-                    // All or nothing: every value is copied into a fork first, then committed at once.
-                    var fork = session.State.Fork();
-                    foreach (DictionaryEntry entry in InputObject)
+                    if (!(entry.Key is string key))
                     {
-                        if (!(entry.Key is string key))
-                        {
-                            throw new ArgumentException($"-InputObject has a key of type [{entry.Key.GetType().Name}] ('{entry.Key}'); keys must be strings. Nothing was stored.", nameof(InputObject));
-                        }
-                        fork.Set(key, entry.Value);
+                        throw new AgnoArgumentException(
+                            $"The dictionary has a key of type [{entry.Key.GetType().Name}] ('{entry.Key}'); keys must be strings. Nothing was stored.", entry.Key);
                     }
-                    session.State.Apply(fork.GetDelta());
+                    fork.Set(key, entry.Value);
                 }
-                if (PassThru) WriteObject(session);
-            }
-            catch (Exception e) when (e is AgnoException || e is ArgumentException)
-            {
-                WriteError(AgnoErrors.FromException(e));
-            }
+                session.State.Apply(fork.GetDelta());
+            });
         }
     }
 }

@@ -11,9 +11,10 @@ namespace Agno.Hosting
     /// <summary>
     /// What a step could leave behind in a runspace: the global variables (each variable and its
     /// value by identity), functions, aliases and drives (by identity, so a redefinition counts),
-    /// the loaded modules and the current location. Read from PowerShell's session state
-    /// directly, in microseconds; where that is not possible (another PowerShell), through a script
-    /// (which cannot see variables: those are then always reset).
+    /// and the loaded modules. (The location and the preference variables are not in it: every step
+    /// sets them before it runs.) Read from PowerShell's session state directly, in microseconds; where
+    /// that is not possible (another PowerShell), through a script (which cannot see variables: those
+    /// are then always reset).
     /// </summary>
     internal sealed class RunspaceFingerprint
     {
@@ -32,12 +33,14 @@ namespace Agno.Hosting
             _rest = rest;
         }
 
+        /// <summary>True when this PowerShell's session state can be read directly (the fast path); a test holds it to that.</summary>
+        public static bool ReadsSessionStateDirectly => Reader.Value != null;
+
         public static RunspaceFingerprint Take(Runspace runspace)
         {
-            var location = runspace.SessionStateProxy.Path.CurrentLocation.ProviderPath;
             var parts = Reader.Value?.Invoke(runspace);
-            if (parts == null) return new RunspaceFingerprint(new object[0], new object[] { ScriptFingerprint(runspace), location });
-            return new RunspaceFingerprint((object[])parts[0], parts.Skip(1).Concat(new object[] { location }).ToArray());
+            if (parts == null) return new RunspaceFingerprint(new object[0], new object[] { ScriptFingerprint(runspace) });
+            return new RunspaceFingerprint((object[])parts[0], parts.Skip(1).ToArray());
         }
 
         /// <summary>Nothing changed at all.</summary>
@@ -91,11 +94,7 @@ namespace Agno.Hosting
         }
 
         /// <summary>Preference variables are set before every step, so what a step left in them never reaches the next.</summary>
-        private static readonly HashSet<string> SetBeforeEveryStep = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "VerbosePreference", "DebugPreference", "ErrorActionPreference", "WarningPreference", "InformationPreference",
-            "ProgressPreference", "ConfirmPreference", "WhatIfPreference",
-        };
+        private static readonly HashSet<string> SetBeforeEveryStep = new HashSet<string>(CallerContext.PreferenceNames, StringComparer.OrdinalIgnoreCase);
 
         private static object[] Values(IDictionary table)
         {

@@ -24,10 +24,31 @@ namespace Agno.Hosting
 
         private static RunspaceSessions For(Runspace runspace) => ByRunspace.GetValue(runspace, _ => new RunspaceSessions());
 
+        /// <summary>
+        /// Makes <paramref name="session"/> the current one of this runspace, except inside a step: a
+        /// session made by a step (under -Isolation Inline, in the caller's runspace) never replaces the caller's.
+        /// </summary>
         public static void SetCurrent(AgnoSession session)
         {
             var runspace = Runspace.DefaultRunspace;
-            if (runspace != null) lock (For(runspace)) For(runspace).Current = session;
+            if (runspace == null) return;
+            var sessions = For(runspace);
+            lock (sessions)
+            {
+                if (sessions.Steps.Count == 0) sessions.Current = session;
+            }
+        }
+
+        /// <summary>True while a step runs in this runspace (its state cmdlets act on the step's copy).</summary>
+        public static bool InStep
+        {
+            get
+            {
+                var runspace = Runspace.DefaultRunspace;
+                if (runspace == null) return false;
+                var sessions = For(runspace);
+                lock (sessions) return sessions.Steps.Count > 0;
+            }
         }
 
         /// <summary>The session an omitted -Session means here, or null when there is none.</summary>
@@ -64,9 +85,8 @@ namespace Agno.Hosting
             var session = given ?? Resolve();
             if (session == null)
             {
-                cmdlet.ThrowTerminatingError(AgnoErrors.Record(new PSInvalidOperationException(
-                    "There is no current Agno session. Create one with New-AgnoSession, or pass one with -Session."),
-                    "AgnoNoSession", ErrorCategory.InvalidOperation, null));
+                cmdlet.ThrowTerminatingError(AgnoErrors.FromException(new AgnoCommandException("AgnoNoSession",
+                    "There is no current Agno session. Create one with New-AgnoSession, or pass one with -Session.", AgnoErrorKind.InvalidArgument)));
             }
             return session!;
         }

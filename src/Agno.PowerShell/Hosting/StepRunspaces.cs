@@ -32,7 +32,7 @@ namespace Agno.Hosting
                 // The built-in modules steps use most are loaded up front, so that autoloading one
                 // does not make a runspace look dirty; the Agno cmdlets are there in every step.
                 iss.ImportPSModule(new[] { "Microsoft.PowerShell.Utility", "Microsoft.PowerShell.Management", typeof(StepRunspaces).Assembly.Location });
-                iss.Commands.Add(new SessionStateFunctionEntry(InvocationHost.BootstrapFunction, InvocationHost.Bootstrap));
+                iss.Commands.Add(new SessionStateFunctionEntry(StepBootstrap.FunctionName, StepBootstrap.Script));
                 iss.ThreadOptions = PSThreadOptions.ReuseThread;
                 return iss;
             }, LazyThreadSafetyMode.ExecutionAndPublication);

@@ -16,7 +16,25 @@ namespace Agno.Hosting
     /// </summary>
     internal sealed class StepScript
     {
-        internal const string UsingPrefix = "__agnoUsing_";
+        internal const string UsingPrefix = "__agnoUsing";
+
+        // A $using: inside a scriptblock given to one of these belongs to that scriptblock (it runs
+        // elsewhere and resolves its own $using:), not to the step: it is left as it is.
+        private static readonly HashSet<string> OwnUsingScope = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        {
+            "Start-ThreadJob", "Start-Job", "Invoke-Command", "icm", "sajb",
+        };
+
+        // Variables a step has its own of (automatic ones) or that every step is given (preferences):
+        // -Variable with a wildcard skips them; naming one is an error.
+        private static readonly HashSet<string> NotCopied = new HashSet<string>(new[]
+        {
+            "$", "?", "^", "_", "args", "ConsoleFileName", "Error", "Event", "EventArgs", "EventSubscriber", "ExecutionContext",
+            "false", "foreach", "HOME", "Host", "input", "IsCoreCLR", "IsLinux", "IsMacOS", "IsWindows", "LASTEXITCODE", "Matches",
+            "MyInvocation", "NestedPromptLevel", "null", "PID", "PROFILE", "PSBoundParameters", "PSCmdlet", "PSCommandPath", "PSCulture",
+            "PSDebugContext", "PSEdition", "PSHOME", "PSItem", "PSScriptRoot", "PSSenderInfo", "PSUICulture", "PSVersionTable", "PWD",
+            "Sender", "ShellId", "StackTrace", "switch", "this", "true", "AgnoSession",
+        }.Concat(CallerContext.PreferenceNames), StringComparer.OrdinalIgnoreCase);
 
         private StepScript(ScriptBlock original, string text, bool hasUsing)
         {
@@ -25,10 +43,18 @@ namespace Agno.Hosting
             HasUsing = hasUsing;
         }
 
+        /// <summary>The scriptblock as given (run as it is only under -Isolation Inline, when it has no $using:).</summary>
         public ScriptBlock Original { get; }
 
-        /// <summary>The code to recreate in the runspace that runs it, with $using: rewritten.</summary>
+        /// <summary>
+        /// The code to recreate in the runspace that runs it, with $using: rewritten, and padded so that
+        /// its line and column numbers are those of the scriptblock in its file.
+        /// </summary>
         public string Text { get; }
+
+        /// <summary>The file the scriptblock was written in, if any: the step's $PSScriptRoot and $PSCommandPath.</summary>
+        public string? File => Original.File;
+
         public bool HasUsing { get; }
         public object?[] Arguments { get; private set; } = Array.Empty<object?>();
         public Dictionary<string, object?> Variables { get; } = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
@@ -39,30 +65,56 @@ namespace Agno.Hosting
         public static StepScript Capture(PSCmdlet caller, string stepName, ScriptBlock scriptBlock, object?[]? arguments = null,
             string[]? functions = null, string[]? modules = null, string[]? variables = null)
         {
-            var (text, usingNames) = RewriteUsing(scriptBlock);
-            var script = new StepScript(scriptBlock, text, usingNames.Count > 0);
-            var copier = PSValueCopier.Instance;
+            var (text, usings) = RewriteUsing(scriptBlock);
+            var script = new StepScript(scriptBlock, text, usings.Count > 0);
             script.Arguments = arguments == null ? Array.Empty<object?>() : arguments.Select(a => Copy(stepName, "argument", a)).ToArray();
 
-            foreach (var name in usingNames)
+            for (int i = 0; i < usings.Count; i++)
             {
-                var variable = caller.SessionState.PSVariable.Get(name);
-                if (variable == null)
+                var path = usings[i];
+                object? value;
+                if (path.IsDriveQualified)
                 {
-                    throw new ArgumentException(
-                        $"Step '{stepName}' uses $using:{name}, but the caller has no variable '{name}'. Define it before making the step.");
+                    // $using:env:NAME and the like read the drive, as ForEach-Object -Parallel does ($null when missing).
+                    value = caller.SessionState.PSVariable.GetValue(path.UserPath);
                 }
-                script.Variables[UsingPrefix + name] = Copy(stepName, "$using:" + name, variable.Value);
+                else
+                {
+                    var variable = caller.SessionState.PSVariable.Get(path.UserPath) ?? throw new ArgumentException(
+                        $"Step '{stepName}' uses $using:{path.UserPath}, but the caller has no variable '{path.UserPath}'. Define it before making the step.");
+                    value = variable.Value;
+                }
+                script.Variables[UsingPrefix + i] = Copy(stepName, "$using:" + path.UserPath, value);
             }
             foreach (var pattern in variables ?? Array.Empty<string>())
             {
+                bool wildcard = WildcardPattern.ContainsWildcardCharacters(pattern);
                 var found = caller.SessionState.InvokeProvider.Item.Get(new[] { "variable:" + pattern }, true, false)
                     .Select(o => o.BaseObject).OfType<PSVariable>().ToList();
-                if (found.Count == 0 && !WildcardPattern.ContainsWildcardCharacters(pattern))
+                if (found.Count == 0 && !wildcard)
                 {
                     throw new ArgumentException($"Step '{stepName}' asks for variable '{pattern}' (-Variable), but the caller has none by that name.");
                 }
-                foreach (var v in found) script.Variables[v.Name] = Copy(stepName, "variable " + v.Name, v.Value);
+                foreach (var v in found)
+                {
+                    if (NotCopied.Contains(v.Name) || (v.Options & ScopedItemOptions.Constant) != 0)
+                    {
+                        if (!wildcard)
+                        {
+                            throw new ArgumentException(
+                                $"Step '{stepName}' asks for variable '{v.Name}' (-Variable), but it is an automatic or preference variable: every step has its own. Copy its value into a variable of your own, or pass it with -ArgumentList.");
+                        }
+                        continue;
+                    }
+                    try
+                    {
+                        script.Variables[v.Name] = Copy(stepName, "variable " + v.Name, v.Value);
+                    }
+                    catch (ArgumentException e) when (wildcard)
+                    {
+                        caller.WriteVerbose($"Step '{stepName}', -Variable '{pattern}': variable '{v.Name}' was skipped: {e.Message}");
+                    }
+                }
             }
             foreach (var pattern in functions ?? Array.Empty<string>())
             {
@@ -116,32 +168,65 @@ namespace Agno.Hosting
             }
         }
 
-        /// <summary>The scriptblock's text with every <c>$using:name</c> replaced by <c>$__agnoUsing_name</c>, and the names.</summary>
-        private static (string Text, List<string> Names) RewriteUsing(ScriptBlock scriptBlock)
+        /// <summary>
+        /// The scriptblock's code with each <c>$using:</c> variable that belongs to the step replaced by
+        /// <c>$__agnoUsing{i}</c>, padded to its position in its file, and the variables, by i.
+        /// </summary>
+        private static (string Text, List<VariablePath> Usings) RewriteUsing(ScriptBlock scriptBlock)
         {
             // A function's scriptblock (${function:name}) is its definition: the code is its body.
             var ast = scriptBlock.Ast is FunctionDefinitionAst function ? function.Body : scriptBlock.Ast;
             // Each $using:name variable (also inside $using:name.Property or $using:name[0]).
-            var usings = ast.FindAll(a => a is UsingExpressionAst, searchNestedScriptBlocks: true)
+            var usings = ast.FindAll(a => a is UsingExpressionAst u && BelongsToStep(u, ast), searchNestedScriptBlocks: true)
                 .Select(u => u.FindAll(v => v is VariableExpressionAst, searchNestedScriptBlocks: false)
                     .Cast<VariableExpressionAst>().OrderBy(v => v.Extent.StartOffset).First())
                 .Distinct().ToList();
             var text = ast.Extent.Text;
             int origin = ast.Extent.StartOffset;
-            var names = new List<string>();
+            var paths = new List<VariablePath>();
             foreach (var u in usings.OrderByDescending(u => u.Extent.StartOffset))
             {
-                var name = u.VariablePath.UserPath;
-                if (!names.Contains(name, StringComparer.OrdinalIgnoreCase)) names.Add(name);
-                var escaped = (UsingPrefix + name).Replace("`", "``").Replace("}", "`}").Replace("{", "`{");
-                text = text.Substring(0, u.Extent.StartOffset - origin) + "${" + escaped + "}" + text.Substring(u.Extent.EndOffset - origin);
+                int index = paths.FindIndex(p => string.Equals(p.UserPath, u.VariablePath.UserPath, StringComparison.OrdinalIgnoreCase));
+                if (index < 0)
+                {
+                    index = paths.Count;
+                    paths.Add(u.VariablePath);
+                }
+                text = text.Substring(0, u.Extent.StartOffset - origin) + "$" + UsingPrefix + index + text.Substring(u.Extent.EndOffset - origin);
             }
+            int line = ast.Extent.StartLineNumber, column = ast.Extent.StartColumnNumber;
             // A scriptblock literal's extent includes its braces; the code to recreate is what is between them.
             if ((ast.Parent is ScriptBlockExpressionAst || ast.Parent is FunctionDefinitionAst) && text.StartsWith("{") && text.EndsWith("}"))
             {
                 text = text.Substring(1, text.Length - 2);
+                column++;
             }
-            return (text, names);
+            // Padding keeps the lines and columns of the file, so errors point at the right line.
+            return (new string('\n', line - 1) + new string(' ', column - 1) + text, paths);
+        }
+
+        /// <summary>False for a $using: inside a scriptblock passed to a command that resolves $using: itself.</summary>
+        private static bool BelongsToStep(UsingExpressionAst usingAst, Ast root)
+        {
+            for (var node = usingAst.Parent; node != null && node != root; node = node.Parent)
+            {
+                if (!(node is ScriptBlockExpressionAst block)) continue;
+                var command = block.Parent as CommandAst ?? (block.Parent as CommandParameterAst)?.Parent as CommandAst;
+                if (command != null && HasOwnUsingScope(command)) return false;
+            }
+            return true;
+        }
+
+        private static bool HasOwnUsingScope(CommandAst command)
+        {
+            var name = command.GetCommandName();
+            if (name == null) return false;
+            name = name.Substring(name.LastIndexOf('\\') + 1); // Module\Command names the command too
+            if (OwnUsingScope.Contains(name) || name.IndexOf("-Agno", StringComparison.OrdinalIgnoreCase) >= 0) return true;
+            bool forEach = string.Equals(name, "ForEach-Object", StringComparison.OrdinalIgnoreCase) || name == "%"
+                || string.Equals(name, "foreach", StringComparison.OrdinalIgnoreCase);
+            return forEach && command.CommandElements.OfType<CommandParameterAst>()
+                .Any(p => p.ParameterName.Length >= 2 && "Parallel".StartsWith(p.ParameterName, StringComparison.OrdinalIgnoreCase));
         }
 
         /// <summary>Copies of the captured variables and arguments for one run, so that branches never share them.</summary>

@@ -1,0 +1,83 @@
+using System;
+using System.Collections.Concurrent;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace Agno.Hosting
+{
+    /// <summary>
+    /// Work that must be done on the caller's pipeline thread (writing to any stream, progress, running
+    /// an Inline step), posted from the worker threads the engine runs on and done by <see cref="Pump"/>
+    /// on the thread that made the queue. The queue completes when the last piece of work it is told
+    /// of (<see cref="Enter"/>/<see cref="Exit"/>: the run, and every step it started) has finished.
+    /// </summary>
+    internal sealed class PipelineQueue : IDisposable
+    {
+        private readonly BlockingCollection<Action> _work = new BlockingCollection<Action>();
+        private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
+        private int _active;
+
+        /// <summary>True on the thread that pumps (the caller's pipeline thread).</summary>
+        public bool OnPipelineThread => Environment.CurrentManagedThreadId == _pipelineThread;
+
+        /// <summary>Something that may post work has started; the queue stays open until it exits.</summary>
+        public void Enter() => Interlocked.Increment(ref _active);
+
+        /// <summary>Something that may post work has finished; the last one closes the queue.</summary>
+        public void Exit()
+        {
+            if (Interlocked.Decrement(ref _active) != 0) return;
+            try
+            {
+                _work.CompleteAdding();
+            }
+            catch (ObjectDisposedException)
+            {
+                // a step stopped past the wind-down finished after the invocation ended
+            }
+        }
+
+        /// <summary>Queues work for the pipeline thread; false (and dropped) when the queue no longer pumps.</summary>
+        public bool Post(Action work)
+        {
+            try
+            {
+                _work.Add(work);
+                return true;
+            }
+            catch (Exception e) when (e is InvalidOperationException || e is ObjectDisposedException)
+            {
+                return false; // the invocation has finished pumping: nothing is listening any more
+            }
+        }
+
+        /// <summary>
+        /// Does the queued work until the queue completes, or until <paramref name="windDown"/> after
+        /// <paramref name="engine"/> has finished (stopped steps that never give their runspace back
+        /// must not hold the caller). <paramref name="idle"/> runs between pieces of work (progress);
+        /// a piece of work that throws is given to <paramref name="failed"/> and the pump goes on.
+        /// </summary>
+        public void Pump(Task engine, TimeSpan windDown, Action idle, Action<Exception> failed)
+        {
+            if (!OnPipelineThread) throw new InvalidOperationException("The pipeline queue is pumped by another thread than the one that made it.");
+            DateTime? deadline = null;
+            while (!_work.IsCompleted)
+            {
+                if (engine.IsCompleted && deadline == null) deadline = DateTime.UtcNow + windDown;
+                if (deadline.HasValue && DateTime.UtcNow > deadline.Value) break;
+                try
+                {
+                    if (_work.TryTake(out var work, 100)) work();
+                    idle();
+                }
+                catch (Exception e)
+                {
+                    failed(e);
+                }
+            }
+            _work.CompleteAdding(); // later posts are dropped
+        }
+
+        public void Dispose() => _work.Dispose();
+    }
+}

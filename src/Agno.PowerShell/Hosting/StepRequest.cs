@@ -1,0 +1,30 @@
+using Agno.Core;
+
+namespace Agno.Hosting
+{
+    /// <summary>One run of a step's (or reducer's) script: the script, the step's session and the label its records carry.</summary>
+    internal sealed class StepRequest
+    {
+        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null)
+        {
+            Script = script;
+            Session = session;
+            Label = label;
+            Arguments = arguments;
+        }
+
+        public StepScript Script { get; }
+
+        /// <summary>The step's own session ($AgnoSession, and what the state cmdlets act on); null for a reducer.</summary>
+        public AgnoSession? Session { get; }
+
+        /// <summary>The name records and errors carry: the step's, or the reducer's.</summary>
+        public string Label { get; }
+
+        /// <summary>Arguments that replace the script's captured -ArgumentList (a reducer's base, current, incoming).</summary>
+        public object?[]? Arguments { get; }
+
+        /// <summary>A step's output goes down the caller's pipeline; a reducer's is only its result.</summary>
+        public bool ForwardsOutput => Session != null;
+    }
+}

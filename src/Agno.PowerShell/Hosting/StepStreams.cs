@@ -1,0 +1,93 @@
+using System.Management.Automation;
+using System.Reflection;
+
+namespace Agno.Hosting
+{
+    /// <summary>
+    /// Sends everything a step's pipeline writes to the caller, on the pipeline thread (through the
+    /// invocation's <see cref="PipelineQueue"/>), each record saying which step wrote it; collects the
+    /// step's own output. Errors keep their own FullyQualifiedErrorId and position, as
+    /// ForEach-Object -Parallel keeps them; the step's name is in their ErrorDetails.
+    /// </summary>
+    internal sealed class StepStreams
+    {
+        // PowerShell's own forwarders (jobs, ForEach-Object -Parallel) set this so that WriteError keeps
+        // the record's id and position instead of making them the forwarding command's; it is internal.
+        private static readonly PropertyInfo? PreserveInvocationInfo =
+            typeof(ErrorRecord).GetProperty("PreserveInvocationInfoOnce", BindingFlags.Instance | BindingFlags.NonPublic);
+
+        private readonly PSCmdlet _cmdlet;
+        private readonly PipelineQueue _queue;
+        private readonly RunProgress? _progress;
+
+        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress)
+        {
+            _cmdlet = cmdlet;
+            _queue = queue;
+            _progress = progress;
+        }
+
+        /// <summary>Listens to <paramref name="ps"/>'s streams; pass the result's Output to Invoke.</summary>
+        public StepOutput Attach(System.Management.Automation.PowerShell ps, string label, bool forwardOutput)
+        {
+            var step = new StepOutput();
+            var tag = "[" + label + "] ";
+            var output = step.Collection;
+            output.DataAdded += (s, e) =>
+            {
+                var item = output[e.Index];
+                switch (item?.BaseObject)
+                {
+                    case StepOutput.EndMarker reached when ReferenceEquals(reached, step.End): step.EndReached = true; break;
+                    case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); break;
+                    case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); break;
+                    case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); break;
+                    case InformationRecord r:
+                        r.Source = label;
+                        Post(() => _cmdlet.WriteInformation(r));
+                        break;
+                    default:
+                        lock (step.Results) step.Results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
+                        // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
+                        if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
+                        break;
+                }
+            };
+            var streams = ps.Streams;
+            streams.Error.DataAdded += (s, e) =>
+            {
+                var record = streams.Error[e.Index];
+                var details = record.ErrorDetails?.Message ?? record.Exception?.Message ?? record.ToString();
+                record.ErrorDetails = new ErrorDetails(tag + details) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
+                Post(() => WriteForwardedError(record));
+            };
+            streams.Progress.DataAdded += (s, e) =>
+            {
+                var r = streams.Progress[e.Index];
+                if (r.ParentActivityId < 0 && _progress != null) r.ParentActivityId = _progress.ParentId;
+                r.Activity = tag + r.Activity;
+                Post(() => _cmdlet.WriteProgress(r));
+            };
+            return step;
+        }
+
+        private void WriteForwardedError(ErrorRecord record)
+        {
+            if (PreserveInvocationInfo != null)
+            {
+                PreserveInvocationInfo.SetValue(record, true);
+                _cmdlet.WriteError(record);
+            }
+            else
+            {
+                _cmdlet.WriteError(new ErrorRecord(record, record.Exception) { ErrorDetails = record.ErrorDetails });
+            }
+        }
+
+        private void Post(System.Action write) => _queue.Post(() =>
+        {
+            System.Diagnostics.Debug.Assert(_queue.OnPipelineThread, "A step's record is written from another thread than the pipeline's.");
+            write();
+        });
+    }
+}
