@@ -350,7 +350,7 @@ namespace Agno.Tests
         public async Task A_commit_that_fails_leaves_memory_as_before_for_a_Set_a_step_and_a_merge_and_the_next_commit_works()
         {
             var committer = new FailingCommitter();
-            var session = AgnoSession.Create(journal: committer);
+            var session = AgnoSession.Create(null, null, null, null, committer);
             session.State.Bind(committer);
             session.State.Set("a", 1);
             committer.FailCommits = true;
@@ -384,7 +384,7 @@ namespace Agno.Tests
         public async Task A_failure_to_record_the_end_of_a_run_does_not_hide_why_the_run_failed()
         {
             var committer = new FailingCommitter { FailRunFinished = true };
-            var session = AgnoSession.Create(journal: committer);
+            var session = AgnoSession.Create(null, null, null, null, committer);
             session.State.Bind(committer);
             var workflow = new Workflow("w").AddStep(TestSupport.FailStep("explode", "the real reason"));
 

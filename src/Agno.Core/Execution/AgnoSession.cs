@@ -28,7 +28,11 @@ namespace Agno.Core
         }
 
         /// <summary>A new session (the seed's NewExecutionContextWithSession); a new GUID when no id is given.</summary>
-        public static AgnoSession Create(string? sessionId = null, string? userId = null, object? input = null, AgnoState? state = null, IRunJournal? journal = null)
+        public static AgnoSession Create(string? sessionId = null, string? userId = null, object? input = null, AgnoState? state = null) =>
+            Create(sessionId, userId, input, state, null);
+
+        /// <summary>A session whose runs are recorded in <paramref name="journal"/> (a store's session).</summary>
+        internal static AgnoSession Create(string? sessionId, string? userId, object? input, AgnoState? state, IRunJournal? journal)
         {
             if (sessionId != null && string.IsNullOrWhiteSpace(sessionId))
             {
@@ -48,12 +52,12 @@ namespace Agno.Core
         public AgnoState State { get; }
 
         /// <summary>Where this session's runs are recorded for resuming (its store, for a stored session); null otherwise.</summary>
-        public IRunJournal? Journal { get; }
+        internal IRunJournal? Journal { get; }
         public IDictionary<string, object?> Metadata { get; }
         public DateTimeOffset CreatedAt { get; } = DateTimeOffset.Now;
 
         /// <summary>For a step's session, the session it runs in; null for a session made with Create.</summary>
-        public AgnoSession? Parent { get; }
+        internal AgnoSession? Parent { get; }
 
         /// <summary>For a step's session, the step's name.</summary>
         public string? NodeName { get; }

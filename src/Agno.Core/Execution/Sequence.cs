@@ -27,8 +27,13 @@ namespace Agno.Core
                     // A nested workflow's steps committed one by one; its own completion is recorded now.
                     context.State.Apply(StateDelta.Empty, environment.CheckpointFor(records[i]));
                 }
+                parent.KeysChanged = KeysChangedBy(records);
             }
         }
+
+        /// <summary>The keys the records' nodes changed, each once, in the order first changed.</summary>
+        private static IReadOnlyList<string> KeysChangedBy(IEnumerable<NodeRecord> records) =>
+            records.SelectMany(r => r.KeysChanged).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
 
         /// <summary>Runs a node and the nodes chained after it; a chain of more than one gets a Sequence record.</summary>
         public static async Task RunChainAsync(IReadOnlyList<WorkflowNode> chain, AgnoSession own, NodeRecord record,

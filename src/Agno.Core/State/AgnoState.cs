@@ -319,6 +319,19 @@ namespace Agno.Core
             }
         }
 
+        /// <summary>The key count and the first keys, for display.</summary>
+        public override string ToString()
+        {
+            var keys = Keys;
+            var shown = string.Join(", ", keys.Take(5));
+            return keys.Count switch
+            {
+                0 => "0 keys",
+                1 => "1 key: " + shown,
+                _ => $"{keys.Count} keys: {shown}" + (keys.Count > 5 ? ", ..." : ""),
+            };
+        }
+
         /// <summary>Throws for a key that is empty or white space (after a miss: a hit proves the key valid); false otherwise.</summary>
         private static bool InvalidKey(string key)
         {

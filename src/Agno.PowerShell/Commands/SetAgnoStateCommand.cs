@@ -11,7 +11,7 @@ namespace Agno.Commands
     /// Set-AgnoState: stores a copy of a value under a key, or several keys at once from a dictionary
     /// (all or none). Dictionaries come from the pipeline too (<c>@{ a = 1 } | Set-AgnoState</c>).
     /// </summary>
-    [Cmdlet(VerbsCommon.Set, "AgnoState", SupportsShouldProcess = true, DefaultParameterSetName = ParameterSets.KeyValue)]
+    [Cmdlet(VerbsCommon.Set, "AgnoState", SupportsShouldProcess = true)]
     [OutputType(typeof(AgnoSession))]
     public sealed class SetAgnoStateCommand : AgnoCmdlet
     {

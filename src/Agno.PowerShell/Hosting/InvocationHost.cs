@@ -86,7 +86,7 @@ namespace Agno.Hosting
             try
             {
                 var output = await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step"), cancellationToken).ConfigureAwait(false);
-                own.Output = output.Count == 1 ? output[0] : output.ToArray();
+                own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
             }
             finally
             {

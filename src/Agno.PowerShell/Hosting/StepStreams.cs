@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using System.Reflection;
 
@@ -15,6 +16,9 @@ namespace Agno.Hosting
         // the record's id and position instead of making them the forwarding command's; it is internal.
         private static readonly PropertyInfo? PreserveInvocationInfo =
             typeof(ErrorRecord).GetProperty("PreserveInvocationInfoOnce", BindingFlags.Instance | BindingFlags.NonPublic);
+
+        private const int ActivityIdsPerStep = 1000;
+        private static int _nextActivityIds = 0x52000000;
 
         private readonly PSCmdlet _cmdlet;
         private readonly PipelineQueue _queue;
@@ -61,14 +65,28 @@ namespace Agno.Hosting
                 record.ErrorDetails = new ErrorDetails(tag + details) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
                 Post(() => WriteForwardedError(record));
             };
+            // Each step's bars get ids of their own, so that two steps' bars with the default Id are two bars.
+            int ids = NewActivityIds();
             streams.Progress.DataAdded += (s, e) =>
             {
                 var r = streams.Progress[e.Index];
-                if (r.ParentActivityId < 0 && _progress != null) r.ParentActivityId = _progress.ParentId;
-                r.Activity = tag + r.Activity;
-                Post(() => _cmdlet.WriteProgress(r));
+                var own = new ProgressRecord(ids + Math.Abs(r.ActivityId % ActivityIdsPerStep), tag + r.Activity, r.StatusDescription)
+                {
+                    ParentActivityId = r.ParentActivityId >= 0 ? ids + Math.Abs(r.ParentActivityId % ActivityIdsPerStep) : _progress?.ParentId ?? -1,
+                    CurrentOperation = r.CurrentOperation,
+                    PercentComplete = r.PercentComplete,
+                    SecondsRemaining = r.SecondsRemaining,
+                    RecordType = r.RecordType,
+                };
+                Post(() => _cmdlet.WriteProgress(own));
             };
             return step;
+        }
+
+        private static int NewActivityIds()
+        {
+            int ids = System.Threading.Interlocked.Add(ref _nextActivityIds, ActivityIdsPerStep);
+            return ids > 0 ? ids : System.Threading.Interlocked.Exchange(ref _nextActivityIds, 0x52000000); // wraps after two million steps
         }
 
         private void WriteForwardedError(ErrorRecord record)
