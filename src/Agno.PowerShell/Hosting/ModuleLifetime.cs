@@ -1,26 +1,30 @@
 using System;
 using System.IO;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace Agno.Hosting
 {
     /// <summary>
-    /// On import, teaches the runtime where the module keeps SQLite's native library
-    /// (runtimes/&lt;rid&gt;/native, as NuGet lays it out), which PowerShell does not search itself.
-    /// Uses NativeLibrary by reflection: the module is built for netstandard2.0.
+    /// The module's life in the process. On the first import it teaches the runtime where the module
+    /// keeps SQLite's native library (runtimes/&lt;rid&gt;/native, as NuGet lays it out), which PowerShell
+    /// does not search itself. When the last runspace that imported it removes it (Remove-Module Agno),
+    /// it closes what the module holds for the process: pooled step runspaces and open stores.
+    /// The pooled runspaces import the module too; they are not counted.
     /// </summary>
-    public sealed class ModuleLifetime : IModuleAssemblyInitializer
+    public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssemblyCleanup
     {
-        private static int _done;
+        private static int _resolverSet;
+        private static int _importers;
 
+        /// <inheritdoc/>
         public void OnImport()
         {
-            if (System.Threading.Interlocked.Exchange(ref _done, 1) == 1) return;
-            var nativeLibrary = Type.GetType("System.Runtime.InteropServices.NativeLibrary");
-            var resolverType = Type.GetType("System.Runtime.InteropServices.DllImportResolver");
-            if (nativeLibrary == null || resolverType == null) return;
+            if (!InStepRunspace()) Interlocked.Increment(ref _importers);
+            if (Interlocked.Exchange(ref _resolverSet, 1) == 1) return;
             Assembly provider;
             try
             {
@@ -30,24 +34,31 @@ namespace Agno.Hosting
             {
                 return;
             }
-            var resolver = Delegate.CreateDelegate(resolverType, typeof(ModuleLifetime).GetMethod(nameof(Resolve), BindingFlags.NonPublic | BindingFlags.Static)!);
             try
             {
-                nativeLibrary.GetMethod("SetDllImportResolver")!.Invoke(null, new object[] { provider, resolver });
+                NativeLibrary.SetDllImportResolver(provider, Resolve);
             }
-            catch (TargetInvocationException e) when (e.InnerException is InvalidOperationException)
+            catch (InvalidOperationException)
             {
                 // a resolver is already set for that assembly (the module was imported before)
             }
         }
 
+        /// <inheritdoc/>
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            if (InStepRunspace() || Interlocked.Decrement(ref _importers) > 0) return;
+            StepRunspaces.Shared.Clear();
+            StoreCache.CloseAll();
+        }
+
+        private static bool InStepRunspace() => Runspace.DefaultRunspace?.Name == StepRunspaces.RunspaceName;
+
         private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
         {
             if (libraryName != "e_sqlite3") return IntPtr.Zero;
             var path = Path.Combine(Path.GetDirectoryName(typeof(ModuleLifetime).Assembly.Location)!, "runtimes", RuntimeId(), "native", FileName(libraryName));
-            if (!File.Exists(path)) return IntPtr.Zero;
-            var load = Type.GetType("System.Runtime.InteropServices.NativeLibrary")!.GetMethod("Load", new[] { typeof(string) })!;
-            return (IntPtr)load.Invoke(null, new object[] { path })!;
+            return File.Exists(path) ? NativeLibrary.Load(path) : IntPtr.Zero;
         }
 
         private static string RuntimeId()

@@ -18,6 +18,9 @@ namespace Agno.Hosting
     {
         public static StepRunspaces Shared { get; } = new StepRunspaces(Math.Max(8, Environment.ProcessorCount * 2));
 
+        /// <summary>The name of every runspace the pool makes (Get-Runspace shows it).</summary>
+        public const string RunspaceName = "Agno";
+
 
         private readonly ConcurrentBag<Lease> _idle = new ConcurrentBag<Lease>();
         private readonly int _maxIdle;
@@ -47,11 +50,17 @@ namespace Agno.Hosting
                 lease.Runspace.Dispose();
             }
             var runspace = RunspaceFactory.CreateRunspace(_initialState.Value);
-            runspace.Name = "Agno";
+            runspace.Name = RunspaceName;
             runspace.Open();
             // The baseline is taken after a reset, the state every kept runspace is returned to.
             runspace.ResetRunspaceState();
             return new Lease(runspace, RunspaceFingerprint.Take(runspace));
+        }
+
+        /// <summary>Disposes every idle runspace (the module is being removed); runspaces in use are handled when they come back.</summary>
+        public void Clear()
+        {
+            while (_idle.TryTake(out var lease)) lease.Runspace.Dispose();
         }
 
         /// <summary>Takes a runspace back: reset and kept when clean, else disposed.</summary>

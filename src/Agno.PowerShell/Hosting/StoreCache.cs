@@ -48,5 +48,14 @@ namespace Agno.Hosting
                 throw;
             }
         }
+
+        /// <summary>Closes every open store (the module is being removed); sessions opened from them can no longer save.</summary>
+        public static void CloseAll()
+        {
+            foreach (var path in Stores.Keys)
+            {
+                if (Stores.TryRemove(path, out var store) && store.IsValueCreated) store.Value.Dispose();
+            }
+        }
     }
 }
