@@ -16,15 +16,6 @@ namespace Agno.Hosting
     /// </summary>
     internal sealed class StepScript
     {
-        internal const string UsingPrefix = "__agnoUsing";
-
-        // A $using: inside a scriptblock given to one of these belongs to that scriptblock (it runs
-        // elsewhere and resolves its own $using:), not to the step: it is left as it is.
-        private static readonly HashSet<string> OwnUsingScope = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        {
-            "Start-ThreadJob", "Start-Job", "Invoke-Command", "icm", "sajb",
-        };
-
         // Variables a step has its own of (automatic ones) or that every step is given (preferences):
         // -Variable with a wildcard skips them; naming one is an error.
         private static readonly HashSet<string> NotCopied = new HashSet<string>(new[]
@@ -65,7 +56,7 @@ namespace Agno.Hosting
         public static StepScript Capture(PSCmdlet caller, string stepName, ScriptBlock scriptBlock, object?[]? arguments = null,
             string[]? functions = null, string[]? modules = null, string[]? variables = null)
         {
-            var (text, usings) = RewriteUsing(scriptBlock);
+            var (text, usings) = UsingRewriter.Rewrite(scriptBlock);
             var script = new StepScript(scriptBlock, text, usings.Count > 0);
             script.Arguments = arguments == null ? Array.Empty<object?>() : arguments.Select(a => Copy(stepName, "argument", a)).ToArray();
 
@@ -84,7 +75,7 @@ namespace Agno.Hosting
                         $"Step '{stepName}' uses $using:{path.UserPath}, but the caller has no variable '{path.UserPath}'. Define it before making the step.");
                     value = variable.Value;
                 }
-                script.Variables[UsingPrefix + i] = Copy(stepName, "$using:" + path.UserPath, value);
+                script.Variables[UsingRewriter.Prefix + i] = Copy(stepName, "$using:" + path.UserPath, value);
             }
             foreach (var pattern in variables ?? Array.Empty<string>())
             {
@@ -166,67 +157,6 @@ namespace Agno.Hosting
             {
                 throw new ArgumentException($"Step '{stepName}' cannot take {what}: {e.Reason}", e);
             }
-        }
-
-        /// <summary>
-        /// The scriptblock's code with each <c>$using:</c> variable that belongs to the step replaced by
-        /// <c>$__agnoUsing{i}</c>, padded to its position in its file, and the variables, by i.
-        /// </summary>
-        private static (string Text, List<VariablePath> Usings) RewriteUsing(ScriptBlock scriptBlock)
-        {
-            // A function's scriptblock (${function:name}) is its definition: the code is its body.
-            var ast = scriptBlock.Ast is FunctionDefinitionAst function ? function.Body : scriptBlock.Ast;
-            // Each $using:name variable (also inside $using:name.Property or $using:name[0]).
-            var usings = ast.FindAll(a => a is UsingExpressionAst u && BelongsToStep(u, ast), searchNestedScriptBlocks: true)
-                .Select(u => u.FindAll(v => v is VariableExpressionAst, searchNestedScriptBlocks: false)
-                    .Cast<VariableExpressionAst>().OrderBy(v => v.Extent.StartOffset).First())
-                .Distinct().ToList();
-            var text = ast.Extent.Text;
-            int origin = ast.Extent.StartOffset;
-            var paths = new List<VariablePath>();
-            foreach (var u in usings.OrderByDescending(u => u.Extent.StartOffset))
-            {
-                int index = paths.FindIndex(p => string.Equals(p.UserPath, u.VariablePath.UserPath, StringComparison.OrdinalIgnoreCase));
-                if (index < 0)
-                {
-                    index = paths.Count;
-                    paths.Add(u.VariablePath);
-                }
-                text = text.Substring(0, u.Extent.StartOffset - origin) + "$" + UsingPrefix + index + text.Substring(u.Extent.EndOffset - origin);
-            }
-            int line = ast.Extent.StartLineNumber, column = ast.Extent.StartColumnNumber;
-            // A scriptblock literal's extent includes its braces; the code to recreate is what is between them.
-            if ((ast.Parent is ScriptBlockExpressionAst || ast.Parent is FunctionDefinitionAst) && text.StartsWith("{") && text.EndsWith("}"))
-            {
-                text = text.Substring(1, text.Length - 2);
-                column++;
-            }
-            // Padding keeps the lines and columns of the file, so errors point at the right line.
-            return (new string('\n', line - 1) + new string(' ', column - 1) + text, paths);
-        }
-
-        /// <summary>False for a $using: inside a scriptblock passed to a command that resolves $using: itself.</summary>
-        private static bool BelongsToStep(UsingExpressionAst usingAst, Ast root)
-        {
-            for (var node = usingAst.Parent; node != null && node != root; node = node.Parent)
-            {
-                if (!(node is ScriptBlockExpressionAst block)) continue;
-                var command = block.Parent as CommandAst ?? (block.Parent as CommandParameterAst)?.Parent as CommandAst;
-                if (command != null && HasOwnUsingScope(command)) return false;
-            }
-            return true;
-        }
-
-        private static bool HasOwnUsingScope(CommandAst command)
-        {
-            var name = command.GetCommandName();
-            if (name == null) return false;
-            name = name.Substring(name.LastIndexOf('\\') + 1); // Module\Command names the command too
-            if (OwnUsingScope.Contains(name) || name.IndexOf("-Agno", StringComparison.OrdinalIgnoreCase) >= 0) return true;
-            bool forEach = string.Equals(name, "ForEach-Object", StringComparison.OrdinalIgnoreCase) || name == "%"
-                || string.Equals(name, "foreach", StringComparison.OrdinalIgnoreCase);
-            return forEach && command.CommandElements.OfType<CommandParameterAst>()
-                .Any(p => p.ParameterName.Length >= 2 && "Parallel".StartsWith(p.ParameterName, StringComparison.OrdinalIgnoreCase));
         }
 
         /// <summary>Copies of the captured variables and arguments for one run, so that branches never share them.</summary>

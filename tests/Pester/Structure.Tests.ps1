@@ -1,0 +1,62 @@
+#Requires -Version 7.0
+# The module's shape (issue 14): shared parameters stay in step, each cmdlet says what its own
+# -TimeoutSeconds means, and removing the module releases what it holds.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
+    Import-AgnoForTest
+
+    # What binding and help see of a parameter: its type, whether mandatory, its validation.
+    function Get-ParameterShape([string] $Command, [string] $Name) {
+        $p = (Get-Command $Command).Parameters[$Name]
+        [pscustomobject]@{
+            Type       = $p.ParameterType.FullName
+            Mandatory  = @($p.ParameterSets.Values.IsMandatory) -contains $true
+            Validation = ($p.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateArgumentsAttribute] } | ForEach-Object {
+                    $_.GetType().Name + ($(if ($_ -is [System.Management.Automation.ValidateRangeAttribute]) { "($($_.MinRange)..$($_.MaxRange))" }))
+                }) -join ','
+        } | ConvertTo-Json -Compress
+    }
+}
+
+Describe 'Parameters that cmdlets share stay in step' {
+    It 'gives New-AgnoParallel and Invoke-AgnoParallel the same -<Name>' -ForEach @(
+        @{ Name = 'ThrottleLimit' }, @{ Name = 'MergeStrategy' }, @{ Name = 'Reducer' }, @{ Name = 'ErrorPolicy' }
+    ) {
+        (Get-Command New-AgnoParallel).Parameters.Keys | Should -Contain $Name
+        Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoParallel $Name)
+        (Get-Help New-AgnoParallel -Parameter $Name).Description.Text | Should -Not -BeNullOrEmpty
+        (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoParallel -Parameter $Name).Description.Text
+    }
+
+    It 'has each cmdlet say what its own -TimeoutSeconds limits' {
+        $texts = foreach ($command in 'New-AgnoStep', 'New-AgnoParallel', 'Invoke-AgnoParallel', 'Invoke-AgnoWorkflow') {
+            $text = ((Get-Help $command -Parameter TimeoutSeconds).Description.Text -join ' ')
+            $text | Should -Not -BeNullOrEmpty -Because $command
+            $text
+        }
+        @($texts | Select-Object -Unique).Count | Should -Be 4
+    }
+}
+
+Describe 'Remove-Module Agno' {
+    It 'closes the pooled runspaces and the open stores' {
+        $script = @'
+param($ModulePath, $Store)
+Import-Module $ModulePath
+$null = New-AgnoSession -SessionId s -Store $Store
+Invoke-AgnoParallel { 1 }, { 2 } | Out-Null
+$before = @(Get-Runspace | Where-Object Name -EQ 'Agno').Count
+Remove-Module Agno
+$after = @(Get-Runspace | Where-Object Name -EQ 'Agno' | Where-Object { $_.RunspaceStateInfo.State -ne 'Closed' }).Count
+# The store file is no longer held open by this process: it can be renamed away and back.
+Move-Item -LiteralPath $Store -Destination "$Store.moved"
+"$before $after"
+'@
+        $store = Join-Path (New-TestDirectory) 'held.db'
+        $out = Invoke-ChildPwsh $script -ArgumentList $store
+        $before, $after = $out[-1] -split ' '
+        [int] $before | Should -BeGreaterThan 0
+        [int] $after | Should -Be 0
+    }
+}
