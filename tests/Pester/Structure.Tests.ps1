@@ -46,17 +46,21 @@ param($ModulePath, $Store)
 Import-Module $ModulePath
 $null = New-AgnoSession -SessionId s -Store $Store
 Invoke-AgnoParallel { 1 }, { 2 } | Out-Null
+function Get-OpenStoreFiles { @(Get-ChildItem /proc/$PID/fd -ErrorAction SilentlyContinue | Where-Object { "$($_.LinkTarget)" -like "$Store*" }).Count }
 $before = @(Get-Runspace | Where-Object Name -EQ 'Agno').Count
+$filesBefore = Get-OpenStoreFiles
 Remove-Module Agno
 $after = @(Get-Runspace | Where-Object Name -EQ 'Agno' | Where-Object { $_.RunspaceStateInfo.State -ne 'Closed' }).Count
-# The store file is no longer held open by this process: it can be renamed away and back.
-Move-Item -LiteralPath $Store -Destination "$Store.moved"
-"$before $after"
+"$before $after $filesBefore $(Get-OpenStoreFiles)"
 '@
         $store = Join-Path (New-TestDirectory) 'held.db'
         $out = Invoke-ChildPwsh $script -ArgumentList $store
-        $before, $after = $out[-1] -split ' '
-        [int] $before | Should -BeGreaterThan 0
-        [int] $after | Should -Be 0
+        $counts = [int[]] (@($out)[-1] -split " ")
+        $counts[0] | Should -BeGreaterThan 0 -Because 'the steps ran in pooled runspaces'
+        $counts[1] | Should -Be 0 -Because 'no pooled runspace is left open'
+        if ($IsLinux) {
+            $counts[2] | Should -BeGreaterThan 0 -Because 'the session held its store open'
+            $counts[3] | Should -Be 0 -Because 'the store was closed'
+        }
     }
 }
