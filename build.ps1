@@ -72,7 +72,7 @@ function Invoke-Build {
     # PowerShell 7 ships System.* and Microsoft.Bcl.*; the module carries only what it adds.
     Get-ChildItem $publish -Filter *.dll | Where-Object Name -Match '^(Agno\.|Microsoft\.Data\.Sqlite|SQLitePCLRaw\.)' | Copy-Item -Destination $moduleDir
     Copy-Item (Join-Path $root 'Agno.psd1'), (Join-Path $root 'Agno.Format.ps1xml') $moduleDir
-    Get-ChildItem (Join-Path $root 'docs/help') -File -ErrorAction SilentlyContinue | Copy-Item -Destination (Join-Path $moduleDir 'en-US')
+    Get-ChildItem (Join-Path $root 'docs/help') -File -Filter 'about_*' | Copy-Item -Destination (Join-Path $moduleDir 'en-US')
     $native = Join-Path (Get-PackagesRoot) ("sqlitepclraw.lib.e_sqlite3/{0}/runtimes" -f (Get-PinnedVersion 'SQLitePCLRaw.bundle_e_sqlite3'))
     foreach ($rid in $nativeRids) {
         $source = Join-Path $native "$rid/native"
@@ -80,6 +80,10 @@ function Invoke-Build {
         $target = New-Item -ItemType Directory -Force -Path (Join-Path $moduleDir "runtimes/$rid/native")
         Copy-Item (Join-Path $source '*') $target
     }
+    # Cmdlet help: the prose from docs/help/commands, the syntax from the built cmdlets (a fresh pwsh loads them).
+    $helpFile = Join-Path $moduleDir 'en-US/Agno.PowerShell.dll-Help.xml'
+    $code = Invoke-ChildPwsh "& '$(Join-Path $root 'tools/Build-Help.ps1')' -ModulePath '$moduleDir' -Source '$(Join-Path $root 'docs/help/commands')' -Destination '$helpFile'"
+    if ($code -ne 0) { throw 'The cmdlet help could not be built (see above).' }
     Write-Host "Module laid out in $moduleDir"
 }
 
