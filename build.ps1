@@ -23,7 +23,7 @@
     Ctrl+C, Stop-AgnoTest<Name> is called with that object as its first argument.
 .PARAMETER Path
     test only: Pester test files or folders, and xunit test projects (a folder holding a
-    .csproj under tests/) or test files in them (.cs: the classes they declare). Relative paths
+    .csproj under tests/) or files and folders in them (the classes their .cs files declare). Relative paths
     are from the current directory. Only the tests named run. Several paths: separated by
     spaces (build.ps1 test a.Tests.ps1 b.Tests.ps1).
 .PARAMETER Filter
@@ -195,14 +195,14 @@ function Resolve-TestSelection {
         $project = $projects | Where-Object { $full -eq $_.DirectoryName -or $full.StartsWith($_.DirectoryName + [IO.Path]::DirectorySeparatorChar) } | Select-Object -First 1
         if ($project) {
             $key = $project.FullName
-            if ($full -like '*.cs') {
-                $classes = [regex]::Matches((Get-Content $full -Raw), '\bclass\s+(\w+)') | ForEach-Object { $_.Groups[1].Value }
-                if (-not $classes) { throw "-Path '$item' declares no test class." }
-                if (-not $unit.Contains($key)) { $unit[$key] = [Collections.Generic.List[string]]::new() }
-                if ($null -ne $unit[$key]) { $unit[$key].AddRange([string[]] $classes) }
-            }
-            elseif (Test-Path -LiteralPath $full -PathType Container) { $unit[$key] = $null }
-            else { throw "-Path '$item' is inside the xunit project $($project.Name) but is neither its folder nor a .cs file." }
+            if ($full -eq $project.DirectoryName) { $unit[$key] = $null; continue }
+            $files = if (Test-Path -LiteralPath $full -PathType Container) { Get-ChildItem $full -Recurse -Filter *.cs | Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]' }
+            elseif ($full -like '*.cs') { Get-Item -LiteralPath $full }
+            else { throw "-Path '$item' is inside the xunit project $($project.Name) but is neither a folder nor a .cs file." }
+            $classes = $files | ForEach-Object { [regex]::Matches((Get-Content $_.FullName -Raw), '\bclass\s+(\w+)') } | ForEach-Object { $_.Groups[1].Value }
+            if (-not $classes) { throw "-Path '$item' declares no test class." }
+            if (-not $unit.Contains($key)) { $unit[$key] = [Collections.Generic.List[string]]::new() }
+            if ($null -ne $unit[$key]) { $unit[$key].AddRange([string[]] @($classes)) }
         }
         elseif ((Test-Path -LiteralPath $full -PathType Container) -or $full -like '*.ps1') { $pester.Add($full) }
         else { throw "-Path '$item' is neither a Pester test file or folder nor part of an xunit project under tests/." }
