@@ -23,9 +23,9 @@
     Ctrl+C, Stop-AgnoTest<Name> is called with that object as its first argument.
 .PARAMETER Path
     test only: Pester test files or folders, and xunit test projects (a folder holding a
-    .csproj under tests/) or files and folders in them (the classes their .cs files declare). Relative paths
-    are from the current directory. Only the tests named run. Several paths: separated by
-    spaces (build.ps1 test a.Tests.ps1 b.Tests.ps1).
+    .csproj under tests/) or files and folders in them (the classes their .cs files declare).
+    Relative paths are from the current directory. Only the tests named run. Several paths:
+    separated by spaces (build.ps1 test a.Tests.ps1 b.Tests.ps1).
 .PARAMETER Filter
     test only: an xunit filter (dotnet test --filter), e.g. 'FullyQualifiedName~MergeTests'.
     Runs the xunit projects (those of -Path, else all) with it.
