@@ -298,16 +298,24 @@ function Invoke-PesterTests([string[]] $Paths) {
         ResultFile = Join-Path $results 'pester.junit.xml'; Summary = $summary
     } | ConvertTo-Json -Compress
     $code = "`$settings = $(ConvertTo-Literal $settings) | ConvertFrom-Json`n" + {
+        $ErrorActionPreference = 'Stop' # any failure here leaves no summary, which counts as a failure
         Import-Module $settings.Pester
         $config = New-PesterConfiguration
         $config.Run.Path = [string[]] $settings.Paths
         $config.Run.PassThru = $true
         $config.Output.Verbosity = 'Normal'
-        $config.TestResult.Enabled = $true
-        $config.TestResult.OutputFormat = 'JUnitXml'
-        $config.TestResult.OutputPath = $settings.ResultFile
         if ($settings.Tags) { $config.Filter.Tag = [string[]] $settings.Tags }
         $result = Invoke-Pester -Configuration $config
+        if ($null -eq $result) { throw 'Invoke-Pester returned no result.' }
+        # The result file is written here rather than by Invoke-Pester: a failure message may hold
+        # characters XML cannot (a colored error's escape codes), which would end the run unreported.
+        foreach ($test in $result.Failed) {
+            $test.ErrorRecord = @($test.ErrorRecord | ForEach-Object {
+                    $clean = "$($_.Exception.Message)" -replace '\x1B\[[0-9;]*[A-Za-z]' -replace '[\x00-\x08\x0B\x0C\x0E-\x1F]'
+                    [System.Management.Automation.ErrorRecord]::new([Exception]::new($clean), $_.FullyQualifiedErrorId, $_.CategoryInfo.Category, $null)
+                })
+        }
+        $result | Export-JUnitReport -Path $settings.ResultFile
         # Set-ItResult keeps its reason as the test's error: 'is skipped, because <reason>'.
         $skipped = foreach ($test in @($result.Skipped) + @($result.Inconclusive)) {
             $reason = @($test.ErrorRecord)[0].Exception.Message -replace '^is (skipped|inconclusive), because '

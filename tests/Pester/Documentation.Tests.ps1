@@ -1,6 +1,6 @@
 #Requires -Version 7.0
-# The documentation is a test (issue 9, item 23): every PowerShell block of README.md and every example
-# of about_Agno runs here, each in a fresh pwsh as a user would paste it, and what a line says it prints
+# The documentation is a test (issue 9, item 23): every PowerShell block of README.md (but those of its
+# Install section, which Package.Tests.ps1 runs) and every example of about_Agno runs here, each in a fresh pwsh as a user would paste it, and what a line says it prints
 # is what it prints. The convention, in both: a line ending in  # -> text  must print exactly text (its
 # output items, as strings, joined with ', '). An example holding Describe is a Pester test and is run
 # with Invoke-Pester. Blocks run in a folder of their own, where ./out/Agno is the built module.
@@ -10,8 +10,11 @@ BeforeDiscovery {
 
     # README.md: each ```powershell block, in order; the blocks of one document run in one process,
     # as a user follows the README in one shell.
+    # The "Install" section's blocks install the module: Package.Tests.ps1 runs its local-feed block
+    # (the other one needs a gallery that has Agno), so they are left out here.
     $readme = Get-Content -LiteralPath (Join-Path $root 'README.md') -Raw
-    $readmeBlocks = [regex]::Matches($readme, '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value }
+    $sections = [regex]::Split($readme, '(?m)^(?=## )') | Where-Object { $_ -notmatch '^## Install\b' }
+    $readmeBlocks = [regex]::Matches(($sections -join ''), '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value }
 
     # about_Agno: each "Example N: title" under EXAMPLES, its code the lines indented eight spaces.
     $about = Get-Content -LiteralPath (Join-Path $root 'docs/help/about_Agno.help.txt')
@@ -72,7 +75,9 @@ BeforeAll {
         $stderr = $process.StandardError.ReadToEndAsync()
         if (-not $process.WaitForExit(120000)) { $process.Kill(); throw 'A documented block ran for more than two minutes.' }
         $process.WaitForExit()
-        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = $stdout.Result; Errors = $stderr.Result }
+        # Plain text, as a user reads it (and as a result file can hold it): no color codes.
+        $plain = { param($text) $text -replace '\x1B\[[0-9;]*[A-Za-z]' }
+        [pscustomobject]@{ ExitCode = $process.ExitCode; Output = & $plain $stdout.Result; Errors = & $plain $stderr.Result }
     }
 }
 

@@ -79,24 +79,24 @@ Set-AgnoState -Session $s -Key nested -Value @{
             $person.Mid | Should -BeNullOrEmpty
             $person.Beta | Should -BeOfType [bool]
 
-            $mixed = Get-AgnoState -Session $s -Key mixed
+            $mixed = Get-AgnoState -Session $s -Key mixed -NoEnumerate
             $mixed.GetType() | Should -Be ([object[]])
             $mixed.Count | Should -Be 3
             $mixed[0] | Should -BeOfType [int]
             $mixed[1] | Should -BeOfType [string]
             $mixed[2] | Should -BeOfType [double]
-            $ints = Get-AgnoState -Session $s -Key ints
+            $ints = Get-AgnoState -Session $s -Key ints -NoEnumerate
             $ints.GetType() | Should -Be ([int[]])
             $ints | Should -Be @(1, 2, 3)
-            $empty = Get-AgnoState -Session $s -Key empty
+            $empty = Get-AgnoState -Session $s -Key empty -NoEnumerate
             $empty.GetType() | Should -Be ([object[]])
             $empty.Count | Should -Be 0
-            $single = Get-AgnoState -Session $s -Key single
+            $single = Get-AgnoState -Session $s -Key single -NoEnumerate
             $single.GetType() | Should -Be ([object[]])
             $single.Count | Should -Be 1
             $single[0] | Should -BeOfType [int]
 
-            $nested = Get-AgnoState -Session $s -Key nested
+            $nested = Get-AgnoState -Session $s -Key nested -NoEnumerate
             $nested | Should -BeOfType [hashtable]
             $nested.USER | Should -BeOfType [pscustomobject]
             $nested.user.psobject.Properties.Name | Should -Be @('Name', 'Tags', 'Prefs')
@@ -185,7 +185,7 @@ Invoke-AgnoWorkflow $workflow -Session $session
             $steps.Name | Should -Be @('fetch-user', 'fetch-orders', 'report')
             $steps.Status | Should -Be @('Skipped', 'Completed', 'Completed')
             Get-AgnoState -Session $session -Key step_one_runs | Should -Be 1
-            $orders = Get-AgnoState -Session $session -Key orders
+            $orders = Get-AgnoState -Session $session -Key orders -NoEnumerate
             $orders | Should -Be @('o-1', 'o-2')
             Get-AgnoState -Session $session -Key report | Should -Be 'sent'
 
