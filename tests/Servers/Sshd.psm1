@@ -1,9 +1,9 @@
 # Private sshd servers for the remoting tests: each instance listens on 127.0.0.1 at a free port,
 # with its own config, host key, authorized key and log in one temporary folder, accepts the
 # current user by key only, and serves the 'powershell' subsystem with the pwsh running the tests.
-# Every process a server starts (listener, per-connection sshd, remote pwsh) carries the
-# environment variable AGNO_TEST_SSHD=<folder>, so that it can be found and counted even after
-# it has been orphaned.
+# The listeners and the remote pwsh processes carry the environment variable AGNO_TEST_SSHD=<folder>,
+# so that they can be found and counted even when orphaned; the per-connection sshd processes (whose
+# environ sshd overwrites) are found through their listener or the pwsh they run.
 
 Set-StrictMode -Version 3.0
 
@@ -70,6 +70,8 @@ function Start-SshdProcess([string] $Sshd, [string] $Config, [string] $Folder, [
     $info = [System.Diagnostics.ProcessStartInfo]::new($Sshd)
     foreach ($argument in '-D', '-e', '-f', $Config) { $info.ArgumentList.Add($argument) }
     $info.UseShellExecute = $false
+    # Redirected, not inherited: a server process that outlived a test must never hold the test
+    # runner's own output open.
     $info.RedirectStandardError = $true
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardInput = $true
