@@ -205,6 +205,18 @@ namespace Agno.Tests
         }
 
         [Fact]
+        public void Merge_refuses_a_null_branch_naming_its_index()
+        {
+            var snapshot = StateWith(("a", 1)).Snapshot();
+            var branches = new[] { Branch(snapshot, "b0", s => s.Set("a", 2)), null!, Branch(snapshot, "b2", s => s.Set("a", 3)) };
+            var e = Assert.Throws<ArgumentException>(() => StateMerger.Merge("fan", snapshot, branches, new MergePolicy()));
+            Assert.Equal("branches", e.ParamName);
+            Assert.StartsWith("Branch 1 of the merge of 'fan' is null", e.Message);
+            Assert.Throws<ArgumentNullException>(() => new BranchDelta("b", null!));
+            Assert.Throws<ArgumentNullException>(() => new BranchDelta(null!, StateDelta.Empty));
+        }
+
+        [Fact]
         public void Merge_of_no_branches_changes_nothing()
         {
             var result = StateMerger.Merge("n", StateWith(("a", 1)).Snapshot(), Array.Empty<BranchDelta>(), new MergePolicy());
@@ -220,6 +232,9 @@ namespace Agno.Tests
         }
 
         // ---- reducers ----
+
+        private static ReducerContext Context(MergeStrategy strategy = MergeStrategy.LastWriteWins) =>
+            new ReducerContext("k", strategy, DefaultValueCopier.Instance, new List<PathChange>(), default);
 
         private static AgnoState ReduceWith(IStateReducer reducer, string key, object? baseValue, params object?[] branchValues)
         {
@@ -352,12 +367,17 @@ namespace Agno.Tests
         }
 
         [Fact]
-        public void Reducer_Merge_of_a_null_incoming_keeps_what_was_merged()
+        public void Reducer_Merge_of_a_branch_that_set_null_clears_the_value_unless_an_earlier_branch_won_it()
         {
-            var reducer = Reducers.Merge();
-            var current = new Hashtable { ["a"] = 1 };
-            Assert.Same(current, reducer.Reduce(null, current, null));
-            Assert.Null(reducer.Reduce(null, null, null));
+            var baseValue = new Hashtable { ["a"] = 1 };
+            Assert.Null(ReduceWith(Reducers.Merge(), "config", baseValue, new Hashtable { ["a"] = 2 }, null).Get("config"));
+
+            var state = StateWith(("config", baseValue));
+            var result = MergeInto(state, new MergePolicy { Strategy = MergeStrategy.FirstWriteWins }.WithReducer("config", Reducers.Merge()),
+                ("b1", s => s.Set("config", new Hashtable { ["a"] = 2 })),
+                ("b2", s => s.Set("config", null)));
+            Assert.Equal(2, ((Hashtable)state.Get("config")!)["a"]);
+            Assert.Equal("config", Assert.Single(result.Conflicts).Path);
         }
 
         [Fact]
@@ -513,7 +533,7 @@ namespace Agno.Tests
         {
             var everythingEqual = new EverythingEqualCopier();
             var union = Reducers.FromName("union", everythingEqual);
-            var merged = (object?[])union.Reduce(null, new object[] { 1 }, new object[] { 2, 3 })!;
+            var merged = (object?[])union.Reduce(null, new object[] { 1 }, new object[] { 2, 3 }, Context())!;
             Assert.Equal(new object[] { 1 }, merged);
         }
 
