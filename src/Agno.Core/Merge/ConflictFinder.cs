@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 
@@ -22,7 +23,7 @@ namespace Agno.Core
         /// <summary>The conflicts among <paramref name="changes"/> (in branch order) to <paramref name="key"/>.</summary>
         public static IEnumerable<MergeConflict> Find(string key, IReadOnlyList<PathChange> changes, MergeStrategy strategy, IValueCopier copier)
         {
-            if (changes.Count < 2) yield break;
+            if (changes.Count < 2) return Enumerable.Empty<MergeConflict>();
             var root = new Node();
             for (int i = 0; i < changes.Count; i++)
             {
@@ -37,7 +38,8 @@ namespace Agno.Core
             var groups = new DisjointSets(changes.Count);
             Link(root, changes, groups, copier);
 
-            foreach (var members in Enumerable.Range(0, changes.Count).GroupBy(groups.Find).Where(g => g.Count() > 1).OrderBy(g => g.Min()))
+            var conflicts = new List<MergeConflict>();
+            foreach (var members in Enumerable.Range(0, changes.Count).GroupBy(groups.Find).Where(g => g.Count() > 1))
             {
                 var inOrder = members.OrderBy(i => i).ToList();
                 var branches = inOrder.Select(i => changes[i].Branch).Distinct().ToList();
@@ -48,8 +50,10 @@ namespace Agno.Core
                     MergeStrategy.FirstWriteWins => branches[0],
                     _ => null,
                 };
-                yield return new MergeConflict(key, branches, winner, strategy, PathChange.Display(key, highest));
+                conflicts.Add(new MergeConflict(key, branches, winner, strategy, PathChange.Display(key, highest)));
             }
+            // By path: a dictionary's entries come in no fixed order, the report does.
+            return conflicts.OrderBy(c => c.Path, StringComparer.OrdinalIgnoreCase).ThenBy(c => c.Path, StringComparer.Ordinal);
         }
 
         /// <summary>Joins the clashing changes at and below <paramref name="node"/>; returns every change below and at it.</summary>

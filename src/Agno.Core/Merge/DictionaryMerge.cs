@@ -39,13 +39,17 @@ namespace Agno.Core
             if (incomingMap == null) changes.Add(new Change(Array.Empty<object>(), false, null));
             else Diff(baseMap, incomingMap, new List<object>(), changes, copier, context);
 
-            object? merged = root;
+            // With nothing merged yet (no base, or an earlier branch removed the key) this branch's dictionary is
+            // taken whole; under FirstWriteWins only when there was no base, as an earlier removal wins there.
+            bool takeWhole = root == null && incomingMap != null && (baseMap == null || context.Strategy != MergeStrategy.FirstWriteWins);
+            object? merged = takeWhole ? incomingMap : root;
             foreach (var change in changes)
             {
                 if (change.Removal) context.EntryRemoved(change.Path);
                 else context.EntryChanged(change.Path, change.Value);
                 if (context.Strategy == MergeStrategy.FirstWriteWins && ChangedEarlier(baseMap, merged, change.Path, copier)) continue;
-                merged = Apply(merged, change, incomingMap);
+                if (change.Path.Length == 0) merged = null; // the branch set the key to null
+                else Apply((IDictionary)merged!, change, incomingMap!);
             }
             return merged;
         }
@@ -118,29 +122,27 @@ namespace Agno.Core
         }
 
         /// <summary>
-        /// Applies one change to what was merged so far and returns the new root. Where a dictionary on the way
-        /// down is gone (an earlier branch removed or replaced it), this branch's dictionary there is taken whole.
+        /// Applies one change to what was merged so far. Where a dictionary on the way down is gone (an earlier
+        /// branch removed or replaced it), this branch's dictionary there is taken whole.
         /// </summary>
-        private static object? Apply(object? merged, Change change, IDictionary? incoming)
+        private static void Apply(IDictionary merged, Change change, IDictionary incoming)
         {
             var path = change.Path;
-            if (path.Length == 0) return change.Value;
-            if (!(merged is IDictionary node)) return incoming;
-            IDictionary incomingNode = incoming!;
+            var node = merged;
+            var incomingNode = incoming;
             for (int depth = 0; depth < path.Length - 1; depth++)
             {
                 incomingNode = (IDictionary)incomingNode[path[depth]]!;
                 if (!(node.Contains(path[depth]) && node[path[depth]] is IDictionary next))
                 {
                     node[path[depth]] = incomingNode;
-                    return merged;
+                    return;
                 }
                 node = next;
             }
             var last = path[path.Length - 1];
             if (change.Removal) node.Remove(last);
             else node[last] = change.Value;
-            return merged;
         }
     }
 }
