@@ -31,9 +31,9 @@ namespace Agno.Core
 
         public static object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context, IValueCopier copier)
         {
-            var baseMap = AsDictionary(baseValue, "the value before the fork");
-            var root = AsDictionary(current, "the value merged so far");
-            var incomingMap = AsDictionary(incoming, "this branch's value");
+            var baseMap = AsDictionary(baseValue, Whose.Base);
+            var root = AsDictionary(current, Whose.Current);
+            var incomingMap = AsDictionary(incoming, Whose.Incoming);
 
             var changes = new List<Change>();
             if (incomingMap == null) changes.Add(new Change(Array.Empty<object>(), false, null));

@@ -22,25 +22,25 @@ namespace Agno.Core
         /// </summary>
         public static object? SumDifference(object? baseValue, object? current, object? incoming)
         {
-            var rank = Widest("Sum adds numbers", new[] { (baseValue, Role.Base), (current, Role.Current), (incoming, Role.Incoming) });
+            var rank = Widest("Sum adds numbers", new[] { (baseValue, Whose.Base), (current, Whose.Current), (incoming, Whose.Incoming) });
             if (rank == null) return null;
             switch (rank.Value)
             {
                 case Rank.Double:
                     return ToDouble(current) + (ToDouble(incoming) - ToDouble(baseValue));
                 case Rank.Decimal:
-                    var (b, c, i) = (ToDecimal(baseValue, Role.Base), ToDecimal(current, Role.Current), ToDecimal(incoming, Role.Incoming));
+                    var (b, c, i) = (ToDecimal(baseValue, Whose.Base), ToDecimal(current, Whose.Current), ToDecimal(incoming, Whose.Incoming));
                     try
                     {
                         return c + (i - b);
                     }
                     catch (OverflowException)
                     {
-                        throw new InvalidOperationException($"Sum of {c} and {i} - {b} is beyond the range of [decimal].");
+                        throw new InvalidOperationException($"The sum {c} + ({i} - {b}) is beyond the range of [decimal].");
                     }
                 default:
                     // Every integer type fits a decimal exactly, and so does the sum of three of them.
-                    var exact = ToDecimal(current, Role.Current) + (ToDecimal(incoming, Role.Incoming) - ToDecimal(baseValue, Role.Base));
+                    var exact = ToDecimal(current, Whose.Current) + (ToDecimal(incoming, Whose.Incoming) - ToDecimal(baseValue, Whose.Base));
                     return FitsInteger(exact, rank.Value) ? ToRank(exact, rank.Value) : (double)exact;
             }
         }
@@ -56,9 +56,9 @@ namespace Agno.Core
             string what = greatest ? "Max" : "Min";
             if (IsNumber(current) || IsNumber(incoming))
             {
-                var operands = new[] { (IsNumber(baseValue) ? baseValue : null, Role.Base), (current, Role.Current), (incoming, Role.Incoming) };
+                var operands = new[] { (IsNumber(baseValue) ? baseValue : null, Whose.Base), (current, Whose.Current), (incoming, Whose.Incoming) };
                 var type = WidestType(what + " compares numbers with numbers", operands);
-                var (c, i) = (current == null ? null : To(current, type, Role.Current), incoming == null ? null : To(incoming, type, Role.Incoming));
+                var (c, i) = (current == null ? null : To(current, type, Whose.Current), incoming == null ? null : To(incoming, type, Whose.Incoming));
                 if (c == null || i == null) return c ?? i;
                 int order = Tiebreak(CompareSameType(c, i), c, i);
                 return (greatest ? order >= 0 : order <= 0) ? c : i;
@@ -67,7 +67,7 @@ namespace Agno.Core
             if (current.GetType() != incoming.GetType() || !(current is IComparable comparable))
             {
                 throw new InvalidOperationException(
-                    $"{what} cannot order {Describe(current, Role.Current)} against {Describe(incoming, Role.Incoming)}: they must be numbers, or values of one type that has an order.");
+                    $"{what} cannot order {Describe(current, Whose.Current)} against {Describe(incoming, Whose.Incoming)}: they must be numbers, or values of one type that has an order.");
             }
             int compared = Tiebreak(current is string a
                 ? StringComparer.InvariantCultureIgnoreCase.Compare(a, (string)incoming)
@@ -79,16 +79,8 @@ namespace Agno.Core
         private static int Tiebreak(int order, object a, object b) =>
             order != 0 ? order : string.CompareOrdinal(Convert.ToString(a, CultureInfo.InvariantCulture), Convert.ToString(b, CultureInfo.InvariantCulture));
 
-        private enum Role { Base, Current, Incoming }
-
-        private static string Describe(object value, Role role)
+        private static string Describe(object value, string whose)
         {
-            string whose = role switch
-            {
-                Role.Base => "the value before the fork",
-                Role.Current => "the value merged so far",
-                _ => "this branch's value",
-            };
             var text = value is string s ? "'" + s + "'" : Convert.ToString(value, CultureInfo.InvariantCulture);
             return $"{whose} ([{value.GetType().Name}] {text})";
         }
@@ -108,15 +100,15 @@ namespace Agno.Core
         }
 
         /// <summary>The widest rank among the values (null when all are null); a value that is not a number cannot combine.</summary>
-        private static Rank? Widest(string what, (object? Value, Role Role)[] operands)
+        private static Rank? Widest(string what, (object? Value, string Whose)[] operands)
         {
             Rank? widest = null;
-            foreach (var (value, role) in operands)
+            foreach (var (value, whose) in operands)
             {
                 if (value == null) continue;
                 if (!TryRank(value, out var rank))
                 {
-                    throw new InvalidOperationException($"{what}, but {Describe(value, role)} is not a number.");
+                    throw new InvalidOperationException($"{what}, but {Describe(value, whose)} is not a number.");
                 }
                 if (widest == null || rank > widest) widest = rank;
             }
@@ -124,7 +116,7 @@ namespace Agno.Core
         }
 
         /// <summary>The values' type when they share one, else the widest rank's type.</summary>
-        private static Type WidestType(string what, (object? Value, Role Role)[] operands)
+        private static Type WidestType(string what, (object? Value, string Whose)[] operands)
         {
             Type? shared = null;
             bool mixed = false;
@@ -148,10 +140,10 @@ namespace Agno.Core
             _ => typeof(decimal),
         };
 
-        private static object To(object value, Type type, Role role)
+        private static object To(object value, Type type, string whose)
         {
             if (value.GetType() == type) return value;
-            if (type == typeof(decimal)) return ToDecimal(value, role);
+            if (type == typeof(decimal)) return ToDecimal(value, whose);
             return Convert.ChangeType(value, type, CultureInfo.InvariantCulture);
         }
 
@@ -181,7 +173,7 @@ namespace Agno.Core
 
         private static double ToDouble(object? v) => v == null ? 0d : Convert.ToDouble(v, CultureInfo.InvariantCulture);
 
-        private static decimal ToDecimal(object? v, Role role)
+        private static decimal ToDecimal(object? v, string whose)
         {
             if (v == null) return 0m;
             try
@@ -190,7 +182,7 @@ namespace Agno.Core
             }
             catch (OverflowException)
             {
-                throw new InvalidOperationException($"{Describe(v, role)} does not fit in a [decimal], which the other values need.");
+                throw new InvalidOperationException($"{Describe(v, whose)} does not fit in a [decimal], which the other values need.");
             }
         }
     }

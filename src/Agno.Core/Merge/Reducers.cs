@@ -41,9 +41,9 @@ namespace Agno.Core
             copier ??= DefaultValueCopier.Instance;
             return new DelegateReducer("Append", (b, current, incoming, context) =>
             {
-                var baseItems = ListItems.Of("Append", b, "the value before the fork");
-                var merged = ListItems.Of("Append", current, "the value merged so far");
-                var added = ListItems.Of("Append", incoming, "this branch's value");
+                var baseItems = ListItems.Of("Append", b, Whose.Base);
+                var merged = ListItems.Of("Append", current, Whose.Current);
+                var added = ListItems.Of("Append", incoming, Whose.Incoming);
                 if (StartsWith(added, baseItems, copier)) added.RemoveRange(0, baseItems.Count);
                 merged.AddRange(added);
                 return ListItems.Rebuild(ListItems.Template(b, current, incoming), merged);
@@ -72,8 +72,8 @@ namespace Agno.Core
             copier ??= DefaultValueCopier.Instance;
             return new DelegateReducer("Union", (b, current, incoming, context) =>
             {
-                var merged = ListItems.Of("Union", current, "the value merged so far");
-                foreach (var item in ListItems.Of("Union", incoming, "this branch's value"))
+                var merged = ListItems.Of("Union", current, Whose.Current);
+                foreach (var item in ListItems.Of("Union", incoming, Whose.Incoming))
                 {
                     if (!merged.Any(m => copier.AreEqual(m, item))) merged.Add(item);
                 }

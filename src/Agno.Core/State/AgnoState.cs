@@ -293,10 +293,8 @@ namespace Agno.Core
         /// <summary>The changes of <paramref name="delta"/> that change <paramref name="map"/>: setting the value a key has, or removing a missing key, is none.</summary>
         private StateDelta WithoutNoOps(ImmutableDictionary<string, StateEntry> map, StateDelta delta)
         {
-            if (delta.Changes.All(c => Changes(map, c))) return delta;
-            var changes = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
-            foreach (var change in delta.Changes.Where(c => Changes(map, c))) changes[change.Key] = change;
-            return new StateDelta(changes);
+            var kept = delta.Changes.Where(c => Changes(map, c)).ToList();
+            return kept.Count == delta.Count ? delta : new StateDelta(kept.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase));
         }
 
         private bool Changes(ImmutableDictionary<string, StateEntry> map, StateChange change) =>
