@@ -17,7 +17,6 @@ namespace Agno.Core
     /// <item>Two or more branches changing a key (or, with the Merge reducer, an entry inside it) to different
     /// results is a conflict (see <see cref="ConflictFinder"/>), always recorded: LastWriteWins keeps the later
     /// branch's result, FirstWriteWins the earlier's, Fail merges nothing.</item>
-    /// <item>A key whose merged value equals base's is not a change.</item>
     /// </list>
     /// Cost grows with the keys changed, not with the size of the state.
     /// </summary>
@@ -55,8 +54,6 @@ namespace Agno.Core
                     : Resolve(changes, policy.Strategy, recorded);
                 conflicts.AddRange(ConflictFinder.Find(shownKey, recorded, policy.Strategy, copier));
 
-                bool same = result.IsRemoval ? !inBase : inBase && copier.AreEqual(baseValue, result.Value);
-                if (same) continue;
                 merged[key] = result.IsRemoval ? StateChange.Remove(shownKey) : StateChange.Set(shownKey, result.Value);
             }
 
