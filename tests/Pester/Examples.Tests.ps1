@@ -11,7 +11,7 @@ BeforeDiscovery {
         'user-orders-report.ps1'    = @(
             'Report for Alice \(user-123\): 3 orders, 4 open items'
             # findings merged in branch order, whatever order the branches finished in
-            'findings\s+Object\[\]\s+\{orders: 3 found, 1 delayed, invoices: 2 found, 1'
+            'findings\s+String\[\]\s+\{orders: 3 found, 1 delayed, invoices: 2 found, 1'
         )
         'seed-basic.ps1'            = @(
             'User Name: Alice'

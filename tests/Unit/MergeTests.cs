@@ -205,6 +205,18 @@ namespace Agno.Tests
         }
 
         [Fact]
+        public void Merge_refuses_a_null_branch_naming_its_index()
+        {
+            var snapshot = StateWith(("a", 1)).Snapshot();
+            var branches = new[] { Branch(snapshot, "b0", s => s.Set("a", 2)), null!, Branch(snapshot, "b2", s => s.Set("a", 3)) };
+            var e = Assert.Throws<ArgumentException>(() => StateMerger.Merge("fan", snapshot, branches, new MergePolicy()));
+            Assert.Equal("branches", e.ParamName);
+            Assert.StartsWith("Branch 1 of the merge of 'fan' is null", e.Message);
+            Assert.Throws<ArgumentNullException>(() => new BranchDelta("b", null!));
+            Assert.Throws<ArgumentNullException>(() => new BranchDelta(null!, StateDelta.Empty));
+        }
+
+        [Fact]
         public void Merge_of_no_branches_changes_nothing()
         {
             var result = StateMerger.Merge("n", StateWith(("a", 1)).Snapshot(), Array.Empty<BranchDelta>(), new MergePolicy());
@@ -220,6 +232,9 @@ namespace Agno.Tests
         }
 
         // ---- reducers ----
+
+        private static ReducerContext Context(MergeStrategy strategy = MergeStrategy.LastWriteWins) =>
+            new ReducerContext("k", strategy, DefaultValueCopier.Instance, new List<PathChange>(), default);
 
         private static AgnoState ReduceWith(IStateReducer reducer, string key, object? baseValue, params object?[] branchValues)
         {
@@ -352,12 +367,17 @@ namespace Agno.Tests
         }
 
         [Fact]
-        public void Reducer_Merge_of_a_null_incoming_keeps_what_was_merged()
+        public void Reducer_Merge_of_a_branch_that_set_null_clears_the_value_unless_an_earlier_branch_won_it()
         {
-            var reducer = Reducers.Merge();
-            var current = new Hashtable { ["a"] = 1 };
-            Assert.Same(current, reducer.Reduce(null, current, null));
-            Assert.Null(reducer.Reduce(null, null, null));
+            var baseValue = new Hashtable { ["a"] = 1 };
+            Assert.Null(ReduceWith(Reducers.Merge(), "config", baseValue, new Hashtable { ["a"] = 2 }, null).Get("config"));
+
+            var state = StateWith(("config", baseValue));
+            var result = MergeInto(state, new MergePolicy { Strategy = MergeStrategy.FirstWriteWins }.WithReducer("config", Reducers.Merge()),
+                ("b1", s => s.Set("config", new Hashtable { ["a"] = 2 })),
+                ("b2", s => s.Set("config", null)));
+            Assert.Equal(2, ((Hashtable)state.Get("config")!)["a"]);
+            Assert.Equal("config", Assert.Single(result.Conflicts).Path);
         }
 
         [Fact]
@@ -513,7 +533,7 @@ namespace Agno.Tests
         {
             var everythingEqual = new EverythingEqualCopier();
             var union = Reducers.FromName("union", everythingEqual);
-            var merged = (object?[])union.Reduce(null, new object[] { 1 }, new object[] { 2, 3 })!;
+            var merged = (object?[])union.Reduce(null, new object[] { 1 }, new object[] { 2, 3 }, Context())!;
             Assert.Equal(new object[] { 1 }, merged);
         }
 
@@ -533,6 +553,430 @@ namespace Agno.Tests
             policy.WithReducer("Total", Reducers.Sum());
             Assert.True(policy.Reducers.ContainsKey("TOTAL"));
             Assert.Equal(MergeStrategy.LastWriteWins, policy.Strategy);
+        }
+
+        // ---- Append and Union: both ways of writing a list (issue 9, item 1) ----
+
+        [Fact]
+        public void Append_adds_each_branch_whole_list_when_it_wrote_only_its_own_items()
+        {
+            var state = ReduceWith(Reducers.Append(), "log", new object[] { "yesterday" }, new object[] { "orders" }, new object[] { "invoices" });
+            Assert.Equal(new object[] { "yesterday", "orders", "invoices" }, state.Get("log"));
+        }
+
+        [Fact]
+        public void Append_takes_a_read_append_write_branch_and_an_own_items_branch_together()
+        {
+            var state = ReduceWith(Reducers.Append(), "log", new object[] { "start" }, new object[] { "start", "a" }, new object[] { "b" });
+            Assert.Equal(new object[] { "start", "a", "b" }, state.Get("log"));
+        }
+
+        [Fact]
+        public void Append_keeps_base_collection_type_when_the_items_fit_it()
+        {
+            // PowerShell's += on an [int[]] gives an object[]: the key stays an [int[]].
+            var ints = ReduceWith(Reducers.Append(), "n", new[] { 1, 2 }, new object[] { 1, 2, 3 }, new object[] { 4 });
+            Assert.Equal(new[] { 1, 2, 3, 4 }, Assert.IsType<int[]>(ints.Get("n")));
+
+            var list = ReduceWith(Reducers.Append(), "l", new List<string> { "a" }, new object[] { "a", "b" }, new object[] { "c" });
+            Assert.Equal(new List<string> { "a", "b", "c" }, Assert.IsType<List<string>>(list.Get("l")));
+
+            var arrayList = ReduceWith(Reducers.Append(), "l", new ArrayList { "a" }, new ArrayList { "a", 1 }, new object[] { 2 });
+            Assert.Equal(new ArrayList { "a", 1, 2 }, Assert.IsType<ArrayList>(arrayList.Get("l")));
+        }
+
+        [Fact]
+        public void Append_counts_a_single_value_base_as_one_item_and_takes_the_first_branch_list_type()
+        {
+            // What a step gets when it reads a one-item list enumerated, appends and writes back.
+            var state = ReduceWith(Reducers.Append(), "l", "a", new List<string> { "a", "b" }, new[] { "c" });
+            Assert.Equal(new List<string> { "a", "b", "c" }, Assert.IsType<List<string>>(state.Get("l")));
+
+            var mixed = ReduceWith(Reducers.Append(), "l", "a", new List<int> { 1 }, new[] { 2 });
+            Assert.Equal(new object[] { "a", 1, 2 }, Assert.IsType<object[]>(mixed.Get("l"))); // a string does not fit a List<int>
+        }
+
+        [Fact]
+        public void Append_never_removes_a_branch_whose_list_does_not_start_with_base_is_appended_whole()
+        {
+            var state = ReduceWith(Reducers.Append(), "log", new[] { "a", "b", "c" }, new[] { "a", "b" }, new[] { "a", "b", "c", "d" });
+            Assert.Equal(new[] { "a", "b", "c", "a", "b", "d" }, state.Get("log"));
+        }
+
+        [Fact]
+        public void Union_keeps_base_items_and_adds_each_branch_new_items_once_for_both_ways_of_writing()
+        {
+            var state = ReduceWith(Reducers.Union(), "tags", new object[] { "yesterday" },
+                new object[] { "orders" }, new object[] { "yesterday", "invoices", "orders", "invoices" });
+            Assert.Equal(new object[] { "yesterday", "orders", "invoices" }, state.Get("tags"));
+
+            var duplicates = ReduceWith(Reducers.Union(), "tags", new[] { "a", "a" }, new[] { "a", "b" }, new[] { "c" });
+            Assert.Equal(new[] { "a", "a", "b", "c" }, duplicates.Get("tags")); // base's items are kept as they were
+        }
+
+        [Fact]
+        public void Union_that_adds_nothing_commits_nothing()
+        {
+            var committer = new CountingCommitter();
+            var state = StateWith(("tags", new[] { "a", "b" }));
+            state.Bind(committer);
+            MergeInto(state, new MergePolicy().WithReducer("tags", Reducers.Union()),
+                ("b1", s => s.Set("tags", new[] { "b" })), ("b2", s => s.Set("tags", new object[] { "a" })));
+            Assert.Equal(0, committer.Commits);
+            Assert.Equal(new[] { "a", "b" }, state.Get("tags"));
+        }
+
+        [Theory]
+        [InlineData("Append")]
+        [InlineData("Union")]
+        public void List_reducer_given_a_dictionary_fails_the_merge_naming_key_reducer_and_branch(string name)
+        {
+            var state = StateWith(("log", new[] { "a" }), ("other", 0));
+            var snapshot = state.Snapshot();
+            var deltas = new[]
+            {
+                Branch(snapshot, "b1", s => { s.Set("log", new[] { "a", "b" }); s.Set("other", 1); }),
+                Branch(snapshot, "b2", s => s.Set("log", new Hashtable { ["a"] = 1 })),
+            };
+            var e = Assert.Throws<ReducerFailedException>(() =>
+                StateMerger.Merge("n", snapshot, deltas, new MergePolicy().WithReducer("log", Reducers.FromName(name))));
+            Assert.Equal(("log", name, "b2"), (e.Key, e.Reducer, e.Branch));
+            Assert.Equal($"The reducer '{name}' for key 'log' failed on branch 'b2': {name} combines lists, but this branch's value is a dictionary ([Hashtable]); use the Merge reducer for dictionaries. Nothing was merged.", e.Message);
+        }
+
+        [Fact]
+        public void Append_of_a_two_dimensional_array_cannot_combine()
+        {
+            var e = Assert.Throws<ReducerFailedException>(() => ReduceWith(Reducers.Append(), "grid", null, new int[1, 1]));
+            Assert.Contains("2-dimensional array", e.Message);
+        }
+
+        // ---- Sum, Max, Min: PowerShell's widening (issue 9, item 2) ----
+
+        [Fact]
+        public void Sum_of_base_10_and_branches_12_5_and_11_is_13_5_double_in_either_branch_order()
+        {
+            Assert.Equal(13.5, Assert.IsType<double>(ReduceWith(Reducers.Sum(), "total", 10, 12.5, 11).Get("total")));
+            Assert.Equal(13.5, Assert.IsType<double>(ReduceWith(Reducers.Sum(), "total", 10, 11, 12.5).Get("total")));
+        }
+
+        [Fact]
+        public void Max_of_12_and_12_point_0_is_12_point_0_double_in_either_branch_order()
+        {
+            Assert.Equal(12.0, Assert.IsType<double>(ReduceWith(Reducers.Max(), "peak", 10, 12, 12.0).Get("peak")));
+            Assert.Equal(12.0, Assert.IsType<double>(ReduceWith(Reducers.Max(), "peak", 10, 12.0, 12).Get("peak")));
+        }
+
+        [Fact]
+        public void Sum_Max_and_Min_of_a_string_fail_the_merge_naming_key_reducer_and_branch()
+        {
+            foreach (var name in new[] { "Sum", "Max", "Min" })
+            {
+                var e = Assert.Throws<ReducerFailedException>(() => ReduceWith(Reducers.FromName(name), "n", 1, 2, "three"));
+                Assert.Equal(("n", name, "b2"), (e.Key, e.Reducer, e.Branch));
+                Assert.Contains("this branch's value ([String] 'three') is not a number", e.Message);
+            }
+        }
+
+        // ---- Merge: recursive, three-way, conflicts by path (issue 9, item 3) ----
+
+        private static Hashtable Table(params (string Key, object? Value)[] entries)
+        {
+            var table = new Hashtable(StringComparer.OrdinalIgnoreCase);
+            foreach (var (k, v) in entries) table[k] = v;
+            return table;
+        }
+
+        private static Hashtable Config(string host, int port) => Table(("Smtp", Table(("Host", host), ("Port", port))), ("Retries", 1));
+
+        private static MergeResult MergeConfig(MergeStrategy strategy, out AgnoState state, params (string Name, Action<AgnoState> Change)[] branches)
+        {
+            state = StateWith(("Config", Config("mail", 25)));
+            return MergeInto(state, new MergePolicy { Strategy = strategy }.WithReducer("Config", Reducers.Merge()), branches);
+        }
+
+        private static Hashtable Smtp(AgnoState state) => (Hashtable)((Hashtable)state.Get("Config")!)["Smtp"]!;
+
+        [Fact]
+        public void Merge_keeps_two_branches_changes_to_different_nested_entries()
+        {
+            var result = MergeConfig(MergeStrategy.Fail, out var state,
+                ("host", s => s.Set("Config", Config("relay", 25))),
+                ("port", s => s.Set("Config", Config("mail", 587))));
+            Assert.Empty(result.Conflicts);
+            Assert.Equal("relay", Smtp(state)["Host"]);
+            Assert.Equal(587, Smtp(state)["Port"]);
+        }
+
+        [Theory]
+        [InlineData(MergeStrategy.LastWriteWins, "second", "b")]
+        [InlineData(MergeStrategy.FirstWriteWins, "first", "a")]
+        public void Merge_records_a_conflict_on_the_path_of_a_nested_entry_two_branches_changed_differently(MergeStrategy strategy, string winner, string host)
+        {
+            var result = MergeConfig(strategy, out var state,
+                ("first", s => s.Set("Config", Config("a", 25))),
+                ("second", s => s.Set("Config", Config("b", 587))));
+            var conflict = Assert.Single(result.Conflicts);
+            Assert.Equal(("Config", "Config.Smtp.Host", winner), (conflict.Key, conflict.Path, conflict.Winner));
+            Assert.Equal(new[] { "first", "second" }, conflict.Branches);
+            Assert.Equal($"'Config.Smtp.Host' changed by 'first', 'second' ('{winner}' won)", conflict.ToString());
+            Assert.Equal(host, Smtp(state)["Host"]);
+            Assert.Equal(587, Smtp(state)["Port"]); // not in conflict: the one branch that changed it wins
+        }
+
+        [Fact]
+        public void Merge_under_Fail_fails_naming_the_path_and_merges_nothing()
+        {
+            var state = StateWith(("Config", Config("mail", 25)), ("other", 0));
+            var snapshot = state.Snapshot();
+            var deltas = new[]
+            {
+                Branch(snapshot, "first", s => { s.Set("Config", Config("a", 25)); s.Set("other", 1); }),
+                Branch(snapshot, "second", s => s.Set("Config", Config("b", 25))),
+            };
+            var e = Assert.Throws<MergeConflictException>(() =>
+                StateMerger.Merge("fan", snapshot, deltas, new MergePolicy { Strategy = MergeStrategy.Fail }.WithReducer("Config", Reducers.Merge())));
+            Assert.Equal("Config.Smtp.Host", Assert.Single(e.Conflicts).Path);
+            Assert.Contains("'Config.Smtp.Host' changed by 'first', 'second'", e.Message);
+        }
+
+        [Fact]
+        public void Merge_two_branches_making_the_same_nested_change_is_not_a_conflict()
+        {
+            var result = MergeConfig(MergeStrategy.Fail, out var state,
+                ("a", s => s.Set("Config", Config("relay", 25))),
+                ("b", s => s.Set("Config", Config("relay", 25))));
+            Assert.Empty(result.Conflicts);
+            Assert.Equal("relay", Smtp(state)["Host"]);
+        }
+
+        [Fact]
+        public void Merge_applies_nested_removals_and_additions_from_different_branches()
+        {
+            var result = MergeConfig(MergeStrategy.Fail, out var state,
+                ("drop", s => { var c = (Hashtable)s.Get("Config")!; ((Hashtable)c["Smtp"]!).Remove("Port"); s.Set("Config", c); }),
+                ("add", s => { var c = (Hashtable)s.Get("Config")!; ((Hashtable)c["Smtp"]!)["Tls"] = true; c["Proxy"] = Table(("Url", "p")); s.Set("Config", c); }));
+            Assert.Empty(result.Conflicts);
+            Assert.Equal(new[] { "Host", "Tls" }, Smtp(state).Keys.Cast<string>().OrderBy(k => k));
+            Assert.Equal("p", ((Hashtable)((Hashtable)state.Get("Config")!)["Proxy"]!)["Url"]);
+        }
+
+        [Theory]
+        [InlineData(MergeStrategy.LastWriteWins, true)]
+        [InlineData(MergeStrategy.FirstWriteWins, false)]
+        public void Merge_a_branch_removing_a_dictionary_another_changed_inside_is_a_conflict_on_the_dictionary(MergeStrategy strategy, bool removed)
+        {
+            var result = MergeConfig(strategy, out var state,
+                ("port", s => s.Set("Config", Config("mail", 587))),
+                ("drop", s => s.Set("Config", Table(("Retries", 1)))));
+            var conflict = Assert.Single(result.Conflicts);
+            Assert.Equal("Config.Smtp", conflict.Path);
+            Assert.Equal(new[] { "port", "drop" }, conflict.Branches);
+            Assert.Equal(removed, !((Hashtable)state.Get("Config")!).ContainsKey("Smtp"));
+        }
+
+        [Fact]
+        public void Merge_recreates_a_removed_dictionary_from_a_later_branch_under_LastWriteWins()
+        {
+            var result = MergeConfig(MergeStrategy.LastWriteWins, out var state,
+                ("drop", s => s.Set("Config", Table(("Retries", 1)))),
+                ("port", s => s.Set("Config", Config("mail", 587))));
+            Assert.Equal("Config.Smtp", Assert.Single(result.Conflicts).Path);
+            Assert.Equal(587, Smtp(state)["Port"]);
+            Assert.Equal("mail", Smtp(state)["Host"]);
+        }
+
+        [Theory]
+        [InlineData(MergeStrategy.LastWriteWins, false)]
+        [InlineData(MergeStrategy.FirstWriteWins, true)]
+        public void Merge_removing_the_key_against_a_nested_change_is_a_conflict_on_the_key(MergeStrategy strategy, bool removed)
+        {
+            var result = MergeConfig(strategy, out var state,
+                ("remove", s => s.Remove("Config")),
+                ("port", s => s.Set("Config", Config("mail", 587))));
+            var conflict = Assert.Single(result.Conflicts);
+            Assert.Equal(("Config", "Config"), (conflict.Key, conflict.Path));
+            Assert.Equal(removed, !state.ContainsKey("Config"));
+            if (!removed) Assert.Equal(587, Smtp(state)["Port"]);
+        }
+
+        [Fact]
+        public void Merge_keeps_the_type_and_key_comparer_of_nested_dictionaries()
+        {
+            var ordered = new System.Collections.Specialized.OrderedDictionary(StringComparer.OrdinalIgnoreCase) { ["b"] = 1, ["a"] = 2 };
+            var typed = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase) { ["x"] = 1 };
+            var state = StateWith(("cfg", Table(("ordered", ordered), ("typed", typed))));
+            MergeInto(state, new MergePolicy().WithReducer("cfg", Reducers.Merge()),
+                ("b1", s => { var c = (Hashtable)s.Get("cfg")!; ((System.Collections.Specialized.OrderedDictionary)c["ordered"]!)["c"] = 3; s.Set("cfg", c); }),
+                ("b2", s => { var c = (Hashtable)s.Get("cfg")!; ((Dictionary<string, int>)c["typed"]!)["y"] = 2; s.Set("cfg", c); }));
+            var merged = (Hashtable)state.Get("cfg")!;
+            var o = Assert.IsType<System.Collections.Specialized.OrderedDictionary>(merged["ordered"]);
+            Assert.Equal(new[] { "b", "a", "c" }, o.Keys.Cast<string>());
+            Assert.True(o.Contains("C"));
+            var t = Assert.IsType<Dictionary<string, int>>(merged["typed"]);
+            Assert.Equal(2, t["Y"]);
+        }
+
+        [Fact]
+        public void Merge_replaces_a_nested_list_whole_as_one_entry()
+        {
+            var state = StateWith(("cfg", Table(("servers", new[] { "a" }))));
+            var result = MergeInto(state, new MergePolicy().WithReducer("cfg", Reducers.Merge()),
+                ("b1", s => s.Set("cfg", Table(("servers", new[] { "a", "b" })))),
+                ("b2", s => s.Set("cfg", Table(("servers", new[] { "a", "c" })))));
+            Assert.Equal("cfg.servers", Assert.Single(result.Conflicts).Path);
+            Assert.Equal(new[] { "a", "c" }, ((Hashtable)state.Get("cfg")!)["servers"]);
+        }
+
+        [Fact]
+        public void Merge_names_paths_as_PowerShell_would_write_them()
+        {
+            var state = StateWith(("cfg", new Hashtable { ["a.b"] = 1, [443] = new Hashtable { ["on"] = false } }));
+            var result = MergeInto(state, new MergePolicy().WithReducer("cfg", Reducers.Merge()),
+                ("b1", s => s.Set("cfg", new Hashtable { ["a.b"] = 2, [443] = new Hashtable { ["on"] = true } })),
+                ("b2", s => s.Set("cfg", new Hashtable { ["a.b"] = 3, [443] = new Hashtable { ["on"] = null } })));
+            Assert.Equal(new[] { "cfg['a.b']", "cfg[443].on" }, result.Conflicts.Select(c => c.Path));
+        }
+
+        // ---- reducers and removals of the key ----
+
+        [Theory]
+        [InlineData(MergeStrategy.LastWriteWins, 1)]
+        [InlineData(MergeStrategy.FirstWriteWins, null)]
+        public void Reducer_key_removed_by_one_branch_and_set_by_a_later_one_is_a_conflict_settled_by_the_strategy(MergeStrategy strategy, int? expected)
+        {
+            var state = StateWith(("n", 10));
+            var result = MergeInto(state, new MergePolicy { Strategy = strategy }.WithReducer("n", Reducers.Sum()),
+                ("remove", s => s.Remove("n")), ("add", s => s.Set("n", 11)));
+            Assert.Equal(("n", "n"), (Assert.Single(result.Conflicts).Key, result.Conflicts[0].Path));
+            Assert.Equal(expected, state.TryGet("n", out var v) ? (int?)v : null); // LastWriteWins: the later value combined with nothing
+        }
+
+        [Fact]
+        public void Reducer_key_set_by_a_branch_and_removed_by_a_later_one_keeps_the_value_under_FirstWriteWins()
+        {
+            var state = StateWith(("n", 10));
+            var result = MergeInto(state, new MergePolicy { Strategy = MergeStrategy.FirstWriteWins }.WithReducer("n", Reducers.Sum()),
+                ("add", s => s.Set("n", 11)), ("more", s => s.Set("n", 12)), ("remove", s => s.Remove("n")));
+            Assert.Equal(13, state.Get("n"));
+            Assert.Equal(new[] { "add", "more", "remove" }, Assert.Single(result.Conflicts).Branches);
+        }
+
+        // ---- the reducer interface ----
+
+        private sealed class EntryReportingReducer : IStateReducer
+        {
+            public string Name => "entries";
+            public CancellationToken Token;
+
+            public object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context)
+            {
+                Token = context.CancellationToken;
+                context.EntryChanged(new object[] { "slot" }, incoming);
+                return incoming;
+            }
+        }
+
+        [Fact]
+        public void A_reducer_gets_the_merge_cancellation_token_and_can_report_entries_that_conflict()
+        {
+            using var cts = new CancellationTokenSource();
+            var reducer = new EntryReportingReducer();
+            var state = StateWith(("k", 0));
+            var snapshot = state.Snapshot();
+            var deltas = new[] { Branch(snapshot, "b1", s => s.Set("k", 1)), Branch(snapshot, "b2", s => s.Set("k", 2)) };
+
+            var result = StateMerger.Merge("n", snapshot, deltas, new MergePolicy().WithReducer("k", reducer), cts.Token);
+
+            Assert.Equal(cts.Token, reducer.Token);
+            var conflict = Assert.Single(result.Conflicts);
+            Assert.Equal(("k.slot", "b2"), (conflict.Path, conflict.Winner));
+        }
+
+        [Fact]
+        public void A_reducer_context_refuses_a_null_path_or_key_in_a_path()
+        {
+            var context = Context();
+            Assert.Throws<ArgumentNullException>(() => context.EntryRemoved(null!));
+            Assert.Throws<ArgumentException>(() => context.EntryChanged(new object[] { "a", null! }, 1));
+        }
+
+        // ---- a set to the value a key has is not a change (issue 9, item 9) ----
+
+        [Fact]
+        public void A_fork_setting_the_value_a_key_has_by_content_has_no_change_in_its_delta()
+        {
+            var state = StateWith(("n", 1), ("cfg", Table(("a", Table(("b", new List<int> { 1 }))))));
+            var fork = state.Fork();
+            fork.Set("n", 1);
+            fork.Set("CFG", Table(("a", Table(("b", new List<int> { 1 })))));
+            Assert.True(fork.GetDelta().IsEmpty);
+
+            fork.Set("n", 2);
+            fork.Set("n", 1); // back to the value at the fork
+            fork.Set("tmp", 1);
+            fork.Remove("tmp");
+            Assert.True(fork.GetDelta().IsEmpty);
+
+            fork.Set("n", 1L); // another type is another value
+            Assert.Equal(new[] { "n" }, fork.GetDelta().SetKeys);
+        }
+
+        [Fact]
+        public async Task A_step_that_sets_the_value_a_key_has_lists_no_key_changed()
+        {
+            var session = AgnoSession.Create();
+            session.State.Set("cfg", Table(("a", 1)));
+            var parallel = new ParallelNode("p")
+                .AddNode(new Step("same", s => s.State.Set("cfg", Table(("a", 1)))))
+                .AddNode(new Step("other", s => s.State.Set("x", 1)));
+            var run = await parallel.ExecuteAsync(session).Guarded();
+            Assert.Empty(run.Root.Children.Single(c => c.Name == "same").KeysChanged);
+            Assert.Equal(new[] { "x" }, run.Root.KeysChanged);
+        }
+
+        private sealed class CountingCommitter : IStateCommitter
+        {
+            public int Commits;
+
+            public StateCommit Commit(StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
+            {
+                Commits++;
+                return new StateCommit(delta, null, Array.Empty<MergeConflict>());
+            }
+        }
+
+        [Fact]
+        public void A_bound_state_commits_nothing_for_a_set_or_apply_of_the_values_keys_have()
+        {
+            var committer = new CountingCommitter();
+            var state = new AgnoState();
+            state.Bind(committer);
+            state.Set("cfg", Table(("a", 1)));
+            Assert.Equal(1, committer.Commits);
+
+            state.Set("cfg", Table(("a", 1)));
+            var fork = state.Fork();
+            fork.Set("cfg", Table(("a", 2)));
+            var same = StateWith(("cfg", Table(("a", 1))));
+            state.Apply(same.ToDelta());
+            Assert.Equal(1, committer.Commits);
+
+            state.Apply(fork.GetDelta());
+            Assert.Equal(2, committer.Commits);
+        }
+
+        [Fact]
+        public void A_stored_session_version_does_not_move_for_a_set_of_the_value_a_key_has()
+        {
+            using var store = new InMemorySessionStore();
+            var session = store.OpenSession("s");
+            session.State.Set("cfg", Table(("a", Table(("b", 1)))));
+            var version = store.ListSessions().Single().Version;
+
+            session.State.Set("cfg", Table(("a", Table(("b", 1)))));
+
+            Assert.Equal(version, store.ListSessions().Single().Version);
         }
 
         // ---- through ParallelNode ----

@@ -1,3 +1,5 @@
+using System;
+
 namespace Agno.Core
 {
     /// <summary>A branch's name and what it changed: one input of a merge.</summary>
@@ -5,8 +7,8 @@ namespace Agno.Core
     {
         public BranchDelta(string branch, StateDelta delta)
         {
-            Branch = branch;
-            Delta = delta;
+            Branch = branch ?? throw new ArgumentNullException(nameof(branch));
+            Delta = delta ?? throw new ArgumentNullException(nameof(delta));
         }
 
         public string Branch { get; }

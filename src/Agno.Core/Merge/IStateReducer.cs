@@ -2,7 +2,9 @@ namespace Agno.Core
 {
     /// <summary>
     /// A three-way merge of one key, applied once per branch that changed it, in branch order.
-    /// Arguments are copies (a reducer may change them); a missing value is null.
+    /// Arguments are copies (a reducer may change them); a missing value is null. A reducer that
+    /// cannot combine its arguments throws, and the merge then fails as a whole
+    /// (<see cref="ReducerFailedException"/>).
     /// </summary>
     public interface IStateReducer
     {
@@ -11,12 +13,8 @@ namespace Agno.Core
         /// <param name="baseValue">The key's value before the fork.</param>
         /// <param name="current">The value merged so far (base, then each earlier branch).</param>
         /// <param name="incoming">This branch's value.</param>
-        object? Reduce(object? baseValue, object? current, object? incoming);
-    }
-
-    /// <summary>A reducer that can be stopped (a timeout or a stop of the node being merged).</summary>
-    public interface ICancellableReducer : IStateReducer
-    {
-        object? Reduce(object? baseValue, object? current, object? incoming, System.Threading.CancellationToken cancellationToken);
+        /// <param name="context">The key, the branch, the strategy and the merge's cancellation token; where a
+        /// reducer reports the entries a branch changed inside the value, so that they can conflict.</param>
+        object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context);
     }
 }

@@ -9,7 +9,7 @@ namespace Agno.Core
         public MergeConflictException(string nodeName, IReadOnlyList<MergeConflict> conflicts)
             : base($"The merge of '{nodeName}' failed (strategy Fail): " +
                    string.Join("; ", conflicts.Select(c => c.ToString())) +
-                   ". Nothing was merged. Write these keys from one branch only, add a reducer for them, or choose LastWriteWins or FirstWriteWins.")
+                   ". Nothing was merged. Change each of these from one branch only, give the key a reducer that combines them, or choose LastWriteWins or FirstWriteWins.")
         {
             NodeName = nodeName;
             Conflicts = conflicts;

@@ -1,13 +1,12 @@
 using System;
-using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 
 namespace Agno.Core
 {
     /// <summary>
-    /// The built-in reducers, each a three-way merge (base, merged so far, this branch's value):
-    /// Append, Sum, Max, Min, Union and Merge, as the product brief defines them.
+    /// The built-in reducers, each a three-way merge (base, merged so far, this branch's value), and
+    /// what each cannot combine (the merge then fails as a whole, naming key, reducer and branch).
     /// </summary>
     public static class Reducers
     {
@@ -19,7 +18,7 @@ namespace Agno.Core
             copier ??= DefaultValueCopier.Instance;
             switch (name?.ToLowerInvariant())
             {
-                case "append": return Append();
+                case "append": return Append(copier);
                 case "sum": return Sum();
                 case "max": return Max();
                 case "min": return Min();
@@ -31,130 +30,97 @@ namespace Agno.Core
             }
         }
 
-        /// <summary>The items a branch added after base's items, appended to what was merged so far.</summary>
-        public static IStateReducer Append() => Custom("Append", (b, current, incoming) =>
+        /// <summary>
+        /// The items a branch added, appended to what was merged so far: when its list starts with base's
+        /// items, the items after them (it read, appended and wrote); otherwise its whole list (it wrote only
+        /// its own items). Base @('start'), branches @('start','a') and @('b') give @('start','a','b').
+        /// A single value is one item, null none. Cannot combine: a dictionary, an array of more than one dimension.
+        /// </summary>
+        public static IStateReducer Append(IValueCopier? copier = null)
         {
-            var baseItems = Items(b);
-            var merged = Items(current);
-            merged.AddRange(Items(incoming).Skip(baseItems.Count));
-            return Rebuild(incoming ?? current, merged);
-        });
+            copier ??= DefaultValueCopier.Instance;
+            return new DelegateReducer("Append", (b, current, incoming, context) =>
+            {
+                var baseItems = ListItems.Of("Append", b, Whose.Base);
+                var merged = ListItems.Of("Append", current, Whose.Current);
+                var added = ListItems.Of("Append", incoming, Whose.Incoming);
+                if (StartsWith(added, baseItems, copier)) added.RemoveRange(0, baseItems.Count);
+                merged.AddRange(added);
+                return ListItems.Rebuild(ListItems.Template(b, current, incoming), merged);
+            });
+        }
 
-        /// <summary>Each branch's difference from base, added to what was merged so far: base 10, branches 11 and 15 give 16.</summary>
-        public static IStateReducer Sum() => Custom("Sum", Numbers.SumDifference);
+        /// <summary>
+        /// Each branch's difference from base, added to what was merged so far, with PowerShell's widening:
+        /// base 10, branches 12.5 and 11 give 13.5. Null counts as 0. Cannot combine: a value that is not a
+        /// number; a result beyond [decimal]'s range, or a double beyond it mixed with a decimal.
+        /// </summary>
+        public static IStateReducer Sum() => new DelegateReducer("Sum", (b, current, incoming, context) => Numbers.SumDifference(b, current, incoming));
 
-        /// <summary>The greater of what was merged so far and this branch's value.</summary>
-        public static IStateReducer Max() => Custom("Max", (b, current, incoming) => Pick(current, incoming, c => c > 0));
+        /// <summary>The greatest of base and the branches' values (null is no value). Cannot combine: values with no order between them.</summary>
+        public static IStateReducer Max() => new DelegateReducer("Max", (b, current, incoming, context) => Numbers.Extreme(b, current, incoming, greatest: true));
 
-        /// <summary>The lesser of what was merged so far and this branch's value.</summary>
-        public static IStateReducer Min() => Custom("Min", (b, current, incoming) => Pick(current, incoming, c => c < 0));
+        /// <summary>The least of base and the branches' values (null is no value). Cannot combine: values with no order between them.</summary>
+        public static IStateReducer Min() => new DelegateReducer("Min", (b, current, incoming, context) => Numbers.Extreme(b, current, incoming, greatest: false));
 
-        /// <summary>What was merged so far, plus this branch's items it does not already hold.</summary>
+        /// <summary>
+        /// What was merged so far (base's items first), then each of this branch's items it does not hold yet,
+        /// once. A branch may write the whole list or only its own items. Cannot combine: as Append.
+        /// </summary>
         public static IStateReducer Union(IValueCopier? copier = null)
         {
             copier ??= DefaultValueCopier.Instance;
-            return Custom("Union", (b, current, incoming) =>
+            return new DelegateReducer("Union", (b, current, incoming, context) =>
             {
-                var merged = new List<object?>();
-                foreach (var item in Items(current).Concat(Items(incoming)))
+                var merged = ListItems.Of("Union", current, Whose.Current);
+                foreach (var item in ListItems.Of("Union", incoming, Whose.Incoming))
                 {
                     if (!merged.Any(m => copier.AreEqual(m, item))) merged.Add(item);
                 }
-                return Rebuild(incoming ?? current, merged);
+                return ListItems.Rebuild(ListItems.Template(b, current, incoming), merged);
             });
         }
 
-        /// <summary>Dictionaries: the entries this branch added, changed or removed against base, applied to what was merged so far.</summary>
+        /// <summary>
+        /// Dictionaries, three-way at every depth: the entries each branch added, changed or removed against
+        /// base. Two branches changing one entry differently is a conflict on its path (<c>Config.Smtp.Host</c>),
+        /// settled by the strategy. Cannot combine: a value that is not a dictionary (null is none).
+        /// </summary>
         public static IStateReducer Merge(IValueCopier? copier = null)
         {
             copier ??= DefaultValueCopier.Instance;
-            return Custom("Merge", (b, current, incoming) =>
-            {
-                var baseMap = AsDictionary(b, "base");
-                var incomingMap = AsDictionary(incoming, "incoming");
-                var merged = AsDictionary(current, "current") ?? (IDictionary)copier.Copy(incomingMap)!;
-                if (incomingMap == null) return merged;
-                foreach (DictionaryEntry entry in incomingMap)
-                {
-                    bool changed = baseMap == null || !baseMap.Contains(entry.Key) || !copier.AreEqual(baseMap[entry.Key], entry.Value);
-                    if (changed) merged[entry.Key] = entry.Value;
-                }
-                if (baseMap != null)
-                {
-                    foreach (var key in baseMap.Keys.Cast<object>().Where(k => !incomingMap.Contains(k)).ToList())
-                    {
-                        merged.Remove(key);
-                    }
-                }
-                return merged;
-            });
+            return new DelegateReducer("Merge", (b, current, incoming, context) => DictionaryMerge.Reduce(b, current, incoming, context, copier));
         }
 
         /// <summary>A reducer from a delegate <c>(base, current, incoming) => merged</c>.</summary>
-        public static IStateReducer Custom(string name, Func<object?, object?, object?, object?> reduce) => new DelegateReducer(name, reduce);
-
-        private static object? Pick(object? current, object? incoming, Func<int, bool> incomingWins)
+        public static IStateReducer Custom(string name, Func<object?, object?, object?, object?> reduce)
         {
-            if (current == null) return incoming;
-            if (incoming == null) return current;
-            return incomingWins(Numbers.Compare(incoming, current)) ? incoming : current;
+            if (reduce == null) throw new ArgumentNullException(nameof(reduce));
+            return new DelegateReducer(name, (b, current, incoming, context) => reduce(b, current, incoming));
         }
 
-        private static IDictionary? AsDictionary(object? value, string role) => value switch
+        private static bool StartsWith(List<object?> items, List<object?> prefix, IValueCopier copier)
         {
-            null => null,
-            IDictionary d => d,
-            _ => throw new InvalidOperationException($"Merge combines dictionaries, but the {role} value is [{value.GetType().Name}]."),
-        };
-
-        /// <summary>A collection's items; a single value counts as one item, null as none.</summary>
-        private static List<object?> Items(object? value)
-        {
-            if (value == null) return new List<object?>();
-            if (value is string || value is IDictionary || !(value is IEnumerable items)) return new List<object?> { value };
-            return items.Cast<object?>().ToList();
-        }
-
-        /// <summary>The items as a collection of the template's type (an array keeps its element type where it can).</summary>
-        private static object Rebuild(object? template, List<object?> items)
-        {
-            if (template is Array array)
+            if (items.Count < prefix.Count) return false;
+            for (int i = 0; i < prefix.Count; i++)
             {
-                var elementType = array.GetType().GetElementType()!;
-                if (items.All(i => i == null ? !elementType.IsValueType : elementType.IsInstanceOfType(i)))
-                {
-                    var typed = Array.CreateInstance(elementType, items.Count);
-                    for (int i = 0; i < items.Count; i++) typed.SetValue(items[i], i);
-                    return typed;
-                }
-                return items.ToArray();
+                if (!copier.AreEqual(items[i], prefix[i])) return false;
             }
-            if (template is IList && !(template is Array) && template.GetType().GetConstructor(Type.EmptyTypes) != null)
-            {
-                try
-                {
-                    var list = (IList)Activator.CreateInstance(template.GetType())!;
-                    foreach (var item in items) list.Add(item);
-                    return list;
-                }
-                catch (ArgumentException)
-                {
-                    // an item of another type than the list holds: fall back to an object array
-                }
-            }
-            return items.ToArray();
+            return true;
         }
 
         private sealed class DelegateReducer : IStateReducer
         {
-            private readonly Func<object?, object?, object?, object?> _reduce;
-            public DelegateReducer(string name, Func<object?, object?, object?, object?> reduce)
+            private readonly Func<object?, object?, object?, ReducerContext, object?> _reduce;
+
+            public DelegateReducer(string name, Func<object?, object?, object?, ReducerContext, object?> reduce)
             {
                 Name = string.IsNullOrWhiteSpace(name) ? "Custom" : name;
-                _reduce = reduce ?? throw new ArgumentNullException(nameof(reduce));
+                _reduce = reduce;
             }
+
             public string Name { get; }
-            public object? Reduce(object? baseValue, object? current, object? incoming) => _reduce(baseValue, current, incoming);
+            public object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context) => _reduce(baseValue, current, incoming, context);
             public override string ToString() => Name;
         }
     }

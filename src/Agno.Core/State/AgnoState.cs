@@ -120,6 +120,7 @@ namespace Agno.Core
                 }
                 var layers = _layers;
                 bool existed = layers.TryGet(key, out var old);
+                if (existed && Copier.AreEqual(old.Value, copy)) return; // the value it has: not a change
                 var entry = new StateEntry(existed ? old.Key : key, copy, shared);
                 layers.Write(key, entry);
                 if (!existed) _count++;
@@ -253,8 +254,10 @@ namespace Agno.Core
 
         private void ApplyLocked(StateDelta delta, Checkpoint? checkpoint)
         {
+            delta = WithoutNoOps(FreezeLocked(), delta);
             if (_committer != null)
             {
+                if (delta.IsEmpty && checkpoint == null) return;
                 var commit = _committer.Commit(new StateSnapshot(FreezeLocked(), Copier), delta, checkpoint);
                 if (commit.Reloaded != null)
                 {
@@ -287,12 +290,28 @@ namespace Agno.Core
             _count = map.Count;
         }
 
-        /// <summary>Records a change in a fork's delta (under the write lock).</summary>
+        /// <summary>The changes of <paramref name="delta"/> that change <paramref name="map"/>: setting the value a key has, or removing a missing key, is none.</summary>
+        private StateDelta WithoutNoOps(ImmutableDictionary<string, StateEntry> map, StateDelta delta)
+        {
+            var kept = delta.Changes.Where(c => Changes(map, c)).ToList();
+            return kept.Count == delta.Count ? delta : new StateDelta(kept.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase));
+        }
+
+        private bool Changes(ImmutableDictionary<string, StateEntry> map, StateChange change) =>
+            map.TryGetValue(change.Key, out var old) ? change.IsRemoval || !Copier.AreEqual(old.Value, change.Value) : !change.IsRemoval;
+
+        /// <summary>
+        /// Records a change in a fork's delta (under the write lock). A key brought back to its value at the
+        /// fork (or created and removed again) leaves the delta: the fork did not change it.
+        /// </summary>
         private void Track(StateChange change)
         {
             if (_changes == null) return;
             _changes.Remove(change.Key);
-            _changes.Add(change.Key, change);
+            bool asAtFork = Base!.Map.TryGetValue(change.Key, out var atFork)
+                ? !change.IsRemoval && Copier.AreEqual(atFork.Value, change.Value)
+                : change.IsRemoval;
+            if (!asAtFork) _changes.Add(change.Key, change);
         }
 
         private StateEntry NewEntry(string key, object? value) => new StateEntry(key, value, Copier.IsImmutable(value));

@@ -2,29 +2,39 @@ using System.Collections.Generic;
 
 namespace Agno.Core
 {
-    /// <summary>Two or more branches changed <see cref="Key"/> to different results.</summary>
+    /// <summary>
+    /// Two or more branches changed <see cref="Key"/> to different results: the whole key, or (with
+    /// the Merge reducer) one entry inside it, at <see cref="Path"/>.
+    /// </summary>
     public sealed class MergeConflict
     {
-        public MergeConflict(string key, IReadOnlyList<string> branches, string? winner, MergeStrategy strategy)
+        /// <summary>A conflict on <paramref name="key"/>, or at <paramref name="path"/> inside it (e.g. <c>Config.Smtp.Host</c>; the key itself when null).</summary>
+        public MergeConflict(string key, IReadOnlyList<string> branches, string? winner, MergeStrategy strategy, string? path = null)
         {
             Key = key;
             Branches = branches;
             Winner = winner;
             Strategy = strategy;
+            Path = path ?? key;
         }
 
+        /// <summary>The state key.</summary>
         public string Key { get; }
 
-        /// <summary>Every branch that changed the key, in branch order.</summary>
+        /// <summary>The key, or the entry inside it, that the branches changed differently: <c>Config.Smtp.Host</c>.</summary>
+        public string Path { get; }
+
+        /// <summary>Every branch that changed it, in branch order.</summary>
         public IReadOnlyList<string> Branches { get; }
 
         /// <summary>The branch whose result was kept; null when the strategy is Fail.</summary>
         public string? Winner { get; }
 
+        /// <summary>The strategy that settled it.</summary>
         public MergeStrategy Strategy { get; }
 
         public override string ToString() =>
-            $"'{Key}' changed by {string.Join(", ", Quote(Branches))}" + (Winner == null ? "" : $" ('{Winner}' won)");
+            $"'{Path}' changed by {string.Join(", ", Quote(Branches))}" + (Winner == null ? "" : $" ('{Winner}' won)");
 
         internal static IEnumerable<string> Quote(IEnumerable<string> names)
         {

@@ -1,6 +1,5 @@
 using System;
 using System.Management.Automation;
-using System.Threading;
 using Agno.Core;
 
 namespace Agno.Hosting
@@ -20,7 +19,7 @@ namespace Agno.Hosting
         public static IStateReducer Reducer(string key, StepScript script) => new ScriptReducer(key, script);
 
         /// <summary>A scriptblock { param($base, $current, $incoming) ... } run by the current invocation, stopped with the node it merges.</summary>
-        private sealed class ScriptReducer : ICancellableReducer
+        private sealed class ScriptReducer : IStateReducer
         {
             private readonly string _key;
             private readonly StepScript _script;
@@ -33,10 +32,8 @@ namespace Agno.Hosting
 
             public string Name => $"scriptblock for '{_key}'";
 
-            public object? Reduce(object? baseValue, object? current, object? incoming) => Reduce(baseValue, current, incoming, default);
-
-            public object? Reduce(object? baseValue, object? current, object? incoming, CancellationToken cancellationToken) =>
-                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + _key)).RunReducer(_script, _key, baseValue, current, incoming, cancellationToken);
+            public object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context) =>
+                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + _key)).RunReducer(_script, _key, baseValue, current, incoming, context.CancellationToken);
         }
 
         private static InvalidOperationException NotInInvocation(string name) => new InvalidOperationException(
