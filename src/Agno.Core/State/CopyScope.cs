@@ -11,7 +11,7 @@ namespace Agno.Core
     public sealed class CopyScope
     {
         private readonly HashSet<object> _ancestors = new HashSet<object>(ReferenceComparer.Instance);
-        private Dictionary<object, object>? _copied;
+        private Dictionary<object, object?>? _copied;
         private readonly int _maxDepth;
 
         internal CopyScope(int maxDepth) { _maxDepth = maxDepth; }
@@ -38,14 +38,17 @@ namespace Agno.Core
             return new Entered(this, container);
         }
 
+        /// <summary>True while <paramref name="container"/> is being copied: it contains what is being copied now.</summary>
+        public bool IsInside(object container) => _ancestors.Contains(container);
+
         /// <summary>
         /// The copy of <paramref name="source"/> made by <paramref name="copy"/>, made once for the whole
         /// value: where the value holds one object in several places, so does its copy. For objects whose
         /// copying is costly (PowerShell's remoting copies), not for containers.
         /// </summary>
-        public object CopyOnce(object source, Func<object> copy)
+        public object? CopyOnce(object source, Func<object?> copy)
         {
-            _copied ??= new Dictionary<object, object>(ReferenceComparer.Instance);
+            _copied ??= new Dictionary<object, object?>(ReferenceComparer.Instance);
             if (!_copied.TryGetValue(source, out var made))
             {
                 made = copy();

@@ -155,7 +155,7 @@ namespace Agno.Core
         private string ElementName(Type collection, Type element) =>
             ValueTypes.NameOf(element, OtherTypeName)
             ?? throw ValueRefusedException.ForType(collection,
-                $"holds items of type [{ValueTypes.DisplayName(element)}], a type a store cannot name. Use an object[] or a List[object], or one of the types about_Agno lists.");
+                $"holds items of type [{ValueTypes.DisplayName(element)}], which a store cannot name. Use an object[] or a List[object] instead.");
 
         private void WriteItems(Utf8JsonWriter w, string tag, string? elementName, IEnumerable items, int depth)
         {
@@ -236,9 +236,10 @@ namespace Agno.Core
             w.WriteString("v", Convert.ToDecimal(e, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
         }
 
-        private static ValueRefusedException Unstorable(Type type) =>
+        /// <summary>The refusal of a value of <paramref name="type"/>, which the format cannot keep.</summary>
+        protected static ValueRefusedException Unstorable(Type type) =>
             ValueRefusedException.ForType(type,
-                "a store cannot keep: it keeps the types about_Agno lists, arrays, lists, hashtables and dictionaries of them, and PSCustomObjects.");
+                "a store cannot keep. Store its data in a hashtable or a list instead.");
 
         private static readonly PropertyInfo HashtableComparer =
             typeof(Hashtable).GetProperty("EqualityComparer", BindingFlags.Instance | BindingFlags.NonPublic)!;

@@ -20,6 +20,8 @@ namespace Agno.Values
         protected override bool TryWriteOther(Utf8JsonWriter writer, object value, int depth)
         {
             if (!(value is PSObject pso)) return false;
+            // Named by what it wraps: the user never made a PSObject.
+            if (!(pso.BaseObject is PSCustomObject) && ValueTypes.Find(pso.BaseObject.GetType()) == null) throw Unstorable(pso.BaseObject.GetType());
             writer.WriteString("t", "pso");
             if (pso.BaseObject is PSCustomObject)
             {
@@ -30,7 +32,6 @@ namespace Agno.Values
                 WriteProperties(writer, pso.Properties.ToList(), depth);
                 return true;
             }
-            if (ValueTypes.Find(pso.BaseObject.GetType()) == null) return false;
             writer.WritePropertyName("base");
             Write(writer, pso.BaseObject, depth + 1);
             WriteProperties(writer, PSValueCopier.NotesOf(pso), depth);

@@ -31,19 +31,31 @@ namespace Agno.Values
                     throw ValueRefusedException.ForType(typeof(ScriptBlock),
                         "is code bound to the runspace that made it: a ScriptBlock cannot be stored. Store its text with .ToString() and rebuild it with [scriptblock]::Create().");
                 case PSObject pso when pso.BaseObject is PSCustomObject:
-                    // One bag met in several places (the PSDrive of every file of a folder) is copied once.
-                    copy = scope.CopyOnce(pso, () =>
-                    {
-                        using (scope.Enter(pso, TypeNameOf(pso))) return CopyBag(pso, scope);
-                    });
+                    copy = CopyBagOnce(pso, scope);
                     return true;
                 case PSObject pso:
                     copy = CopyWrapped(pso, scope);
                     return true;
                 default:
-                    copy = scope.CopyOnce(value, () => RemotingCopy(value));
+                    copy = CopyAsRemoting(value, scope);
                     return true;
             }
+        }
+
+        /// <summary>A bag met in several places (the PSDrive of every file of a folder) is copied once for the whole value.</summary>
+        private object? CopyBagOnce(PSObject bag, CopyScope scope)
+        {
+            if (scope.IsInside(bag) && DeserializedObject.IsDeserialized(bag))
+            {
+                // PowerShell's serializer keeps references, so a deserialized graph can lead back to an
+                // object it is inside (a drive's provider lists the drive): that reference keeps only its
+                // string form, as remoting keeps objects past its depth. Cycles a script built are refused.
+                return DeserializedObject.Create(bag.ToString(), bag.TypeNames);
+            }
+            return scope.CopyOnce(bag, () =>
+            {
+                using (scope.Enter(bag, TypeNameOf(bag))) return CopyBag(bag, scope);
+            });
         }
 
         /// <summary>The copy of a .NET object PowerShell wrapped: the object's own copy, keeping the wrapper's notes when the object is supported.</summary>
@@ -54,16 +66,48 @@ namespace Agno.Values
             if (supported == null || supported.IsImmutable)
             {
                 // A container or an immutable value: the wrapper adds nothing a copy must keep (Get-Date's DisplayHint is dropped).
-                if (IsImmutable(baseObject) || baseObject is IList || baseObject is IDictionary) return CopyNested(baseObject, scope);
-                return scope.CopyOnce(baseObject, () => RemotingCopy(pso));
+                return IsPlain(baseObject) ? CopyNested(baseObject, scope) : CopyAsRemoting(pso, scope);
             }
             var copy = supported.Copy(baseObject);
             var notes = NotesOf(pso);
             if (notes.Count == 0) return copy;
             var wrapper = new PSObject(copy);
-            foreach (var note in notes) wrapper.Properties.Add(new PSNoteProperty(note.Name, CopyMember(note.Value, note.Name, scope)));
+            foreach (var note in notes) wrapper.Properties.Add(new PSNoteProperty(note.Name, CopyNote(note, scope)));
             return wrapper;
         }
+
+        /// <summary>
+        /// A note on a supported value, one level below the value: what needs a remoting copy (a file's
+        /// PSDrive and PSProvider, live objects of the caller's runspace) keeps its string form only, as
+        /// remoting keeps objects past its depth.
+        /// </summary>
+        private object? CopyNote(PSPropertyInfo note, CopyScope scope)
+        {
+            var value = note.Value;
+            var inner = value is PSObject wrapped ? wrapped.BaseObject : value;
+            if (inner == null || inner is PSCustomObject || IsPlain(inner)) return CopyMember(value, note.Name, scope);
+            return scope.CopyOnce(inner, () => DeserializedObject.Create(
+                PSObject.AsPSObject(value).ToString(), PSObject.AsPSObject(value).TypeNames.Select(name => "Deserialized." + name)));
+        }
+
+        /// <summary>
+        /// A remoting copy, brought to the copier's own forms: a bag is rebuilt by the copier's rules, a
+        /// wrapped plain value unwrapped; a live object PowerShell rehydrated (a PSCredential, an XmlDocument) is kept.
+        /// </summary>
+        private object? CopyAsRemoting(object value, CopyScope scope) =>
+            scope.CopyOnce(value is PSObject wrapper ? wrapper.BaseObject : value, () =>
+            {
+                switch (RemotingCopy(value))
+                {
+                    case PSObject bag when bag.BaseObject is PSCustomObject: return CopyBagOnce(bag, scope);
+                    case PSObject other: return IsPlain(other.BaseObject) ? CopyNested(other.BaseObject, scope) : other.BaseObject;
+                    case var copy: return copy;
+                }
+            });
+
+        /// <summary>A value the copier copies by its own rules: immutable, supported, or a list or dictionary.</summary>
+        private bool IsPlain(object value) =>
+            IsImmutable(value) || ValueTypes.Find(value.GetType()) != null || value is IList || value is IDictionary;
 
         private PSObject CopyBag(PSObject source, CopyScope scope)
         {
