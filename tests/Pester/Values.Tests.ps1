@@ -77,12 +77,18 @@ Describe 'Copies keep their string form and stay usable' {
         "$builder" | Should -BeExactly 'hello changed'
     }
 
-    It 'keeps an IPAddress, a DirectoryInfo and a PSCustomObject''s type name and property order, in memory and from a store' {
+    It 'keeps an IPAddress, a DirectoryInfo, typed lists of PSCustomObjects and their type names and property order, in memory and from a store' {
         $stored = New-AgnoSession -SessionId misc -Store $store
         Set-AgnoState -Session $stored -Key ip -Value ([ipaddress]'10.1.2.3')
         Set-AgnoState -Session $stored -Key folder -Value (Get-Item $dir)
         Set-AgnoState -Session $stored -Key server -Value ([pscustomobject]@{ PSTypeName = 'Ops.Server'; Zeta = 1; Alpha = 'a' })
+        Set-AgnoState -Session $stored -Key typed -Value ([pscustomobject[]]@([pscustomobject]@{ n = 1 }))
+        Set-AgnoState -Session $stored -Key list -Value ([System.Collections.Generic.List[pscustomobject]]@([pscustomobject]@{ n = 2 }))
         foreach ($session in $stored, (New-AgnoSession -SessionId misc -Store $store)) {
+            $session.State.Get('typed').GetType() | Should -Be ([pscustomobject[]])
+            $session.State.Get('typed')[0].n | Should -Be 1
+            $session.State.Get('list').GetType() | Should -Be ([System.Collections.Generic.List[pscustomobject]])
+            $session.State.Get('list')[0].n | Should -Be 2
             $session.State.Get('ip') | Should -BeOfType [ipaddress]
             "$($session.State.Get('ip'))" | Should -Be '10.1.2.3'
             $session.State.Get('folder') | Should -BeOfType [System.IO.DirectoryInfo]

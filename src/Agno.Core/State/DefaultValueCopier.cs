@@ -35,7 +35,7 @@ namespace Agno.Core
         {
             if (value == null || IsImmutable(value)) return value;
             var supported = ValueTypes.Find(value.GetType());
-            if (supported != null) return CopySupported(value, supported, scope);
+            if (supported != null) return supported.Copy(value);
             switch (value)
             {
                 case Array array:
@@ -68,9 +68,6 @@ namespace Agno.Core
                 throw;
             }
         }
-
-        /// <summary>Copies a value of one of the mutable <see cref="ValueTypes"/>.</summary>
-        protected virtual object CopySupported(object value, SupportedType type, CopyScope scope) => type.Copy(value);
 
         /// <summary>Copies a value of a type this class does not know; return false to refuse it.</summary>
         protected virtual bool TryCopyOther(object value, CopyScope scope, out object? copy)

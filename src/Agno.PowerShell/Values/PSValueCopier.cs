@@ -153,7 +153,7 @@ namespace Agno.Values
         }
 
         /// <summary>The note properties PowerShell or a script put on a wrapped .NET object (a provider's PSPath, PSIsContainer...).</summary>
-        internal static List<PSPropertyInfo> NotesOf(PSObject wrapper) => wrapper.Properties.Match("*", PSMemberTypes.NoteProperty).ToList();
+        internal static List<PSPropertyInfo> NotesOf(PSObject wrapper) => wrapper.Properties.OfType<PSNoteProperty>().ToList<PSPropertyInfo>();
 
         /// <summary>A bag's type as its user knows it: PSCustomObject, or the first of its type names.</summary>
         internal static string TypeNameOf(PSObject bag) =>
