@@ -56,18 +56,7 @@ namespace Agno.Core
         }
 
         /// <summary>Copies a value under the property or entry <paramref name="name"/> of the object being copied; a refusal names it in its path.</summary>
-        protected object? CopyMember(object? value, string name, CopyScope scope)
-        {
-            try
-            {
-                return CopyNested(value, scope);
-            }
-            catch (ValueRefusedException e)
-            {
-                e.Within(ValuePath.Member(name));
-                throw;
-            }
-        }
+        protected object? CopyMember(object? value, string name, CopyScope scope) => CopyAt(value, 0, name, scope);
 
         /// <summary>Copies a value of a type this class does not know; return false to refuse it.</summary>
         protected virtual bool TryCopyOther(object value, CopyScope scope, out object? copy)
@@ -76,15 +65,16 @@ namespace Agno.Core
             return false;
         }
 
-        private object? CopyItem(object? item, int index, CopyScope scope)
+        /// <summary>Copies the item at <paramref name="index"/>, or the entry under <paramref name="key"/> when it is given; a refusal gets that step of its path.</summary>
+        private object? CopyAt(object? value, int index, object? key, CopyScope scope)
         {
             try
             {
-                return CopyNested(item, scope);
+                return CopyNested(value, scope);
             }
             catch (ValueRefusedException e)
             {
-                e.Within(ValuePath.Item(index));
+                e.Within(key == null ? ValuePath.Item(index) : ValuePath.Entry(key));
                 throw;
             }
         }
@@ -100,7 +90,7 @@ namespace Agno.Core
             }
             if (ValueTypes.IsImmutable(elementType)) return array.Clone();
             var items = new object?[array.Length];
-            for (int i = 0; i < array.Length; i++) items[i] = CopyItem(array.GetValue(i), i, scope);
+            for (int i = 0; i < array.Length; i++) items[i] = CopyAt(array.GetValue(i), i, null, scope);
             // A copy of another type than the element type (an object copied as a property bag) needs an object[].
             if (elementType == typeof(object) || !items.All(item => item == null ? !elementType.IsValueType : elementType.IsInstanceOfType(item))) return items;
             var copy = Array.CreateInstance(elementType, array.Length);
@@ -111,7 +101,7 @@ namespace Agno.Core
         private object CopyList(IList list, CopyScope scope)
         {
             var copy = (IList)CreateLike(list, list.Count);
-            for (int i = 0; i < list.Count; i++) copy.Add(CopyItem(list[i], i, scope));
+            for (int i = 0; i < list.Count; i++) copy.Add(CopyAt(list[i], i, null, scope));
             return copy;
         }
 
@@ -134,16 +124,7 @@ namespace Agno.Core
             }
             foreach (DictionaryEntry entry in dictionary)
             {
-                var key = CopyNested(entry.Key, scope)!;
-                try
-                {
-                    copy.Add(key, CopyNested(entry.Value, scope));
-                }
-                catch (ValueRefusedException e)
-                {
-                    e.Within(ValuePath.Entry(entry.Key));
-                    throw;
-                }
+                copy.Add(CopyNested(entry.Key, scope)!, CopyAt(entry.Value, 0, entry.Key, scope));
             }
             return copy;
         }

@@ -94,7 +94,10 @@ namespace Agno.Core
         }
 
         /// <summary>Writes the value under the property or entry <paramref name="name"/> of the value being written; a refusal names it in its path.</summary>
-        protected void WriteMember(Utf8JsonWriter w, object? value, string name, int depth)
+        protected void WriteMember(Utf8JsonWriter w, object? value, string name, int depth) => WriteAt(w, value, depth, 0, name);
+
+        /// <summary>Writes the item at <paramref name="index"/>, or the entry under <paramref name="key"/> when it is given; a refusal gets that step of its path.</summary>
+        private void WriteAt(Utf8JsonWriter w, object? value, int depth, int index, object? key)
         {
             try
             {
@@ -102,7 +105,7 @@ namespace Agno.Core
             }
             catch (ValueRefusedException e)
             {
-                e.Within(ValuePath.Member(name));
+                e.Within(key == null ? ValuePath.Item(index) : ValuePath.Entry(key));
                 throw;
             }
         }
@@ -163,19 +166,7 @@ namespace Agno.Core
             if (elementName != null) w.WriteString("e", elementName);
             w.WriteStartArray("v");
             int index = 0;
-            foreach (var item in items)
-            {
-                try
-                {
-                    Write(w, item, depth + 1);
-                }
-                catch (ValueRefusedException e)
-                {
-                    e.Within(ValuePath.Item(index));
-                    throw;
-                }
-                index++;
-            }
+            foreach (var item in items) WriteAt(w, item, depth + 1, index++, null);
             w.WriteEndArray();
         }
 
@@ -212,15 +203,7 @@ namespace Agno.Core
             {
                 w.WriteStartArray();
                 Write(w, entry.Key, depth + 1);
-                try
-                {
-                    Write(w, entry.Value, depth + 1);
-                }
-                catch (ValueRefusedException e)
-                {
-                    e.Within(ValuePath.Entry(entry.Key));
-                    throw;
-                }
+                WriteAt(w, entry.Value, depth + 1, 0, entry.Key);
                 w.WriteEndArray();
             }
             w.WriteEndArray();

@@ -86,8 +86,21 @@ namespace Agno.Values
             var value = note.Value;
             var inner = value is PSObject wrapped ? wrapped.BaseObject : value;
             if (inner == null || inner is PSCustomObject || IsPlain(inner)) return CopyMember(value, note.Name, scope);
-            return scope.CopyOnce(inner, () => DeserializedObject.Create(
-                PSObject.AsPSObject(value).ToString(), PSObject.AsPSObject(value).TypeNames.Select(name => "Deserialized." + name)));
+            return scope.CopyOnce(inner, () =>
+            {
+                var live = PSObject.AsPSObject(value);
+                string text;
+                try
+                {
+                    text = live.ToString();
+                }
+                catch (Exception e)
+                {
+                    throw ValueRefusedException.ForPart(
+                        $"has a note '{note.Name}' holding a [{ValueTypes.DisplayName(inner.GetType())}] whose string form failed: {e.Message}", e);
+                }
+                return DeserializedObject.Create(text, live.TypeNames.Select(name => "Deserialized." + name));
+            });
         }
 
         /// <summary>
