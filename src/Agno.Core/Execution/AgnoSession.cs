@@ -62,6 +62,7 @@ namespace Agno.Core
 
         /// <summary>Where this session's runs are recorded for resuming (its store, for a stored session); null otherwise.</summary>
         public IRunJournal? Journal { get; }
+
         /// <summary>Named values about the session (case-insensitive names); in a step, the step's own copy of them.</summary>
         public IDictionary<string, object?> Metadata
         {

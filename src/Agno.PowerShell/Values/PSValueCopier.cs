@@ -65,7 +65,8 @@ namespace Agno.Values
             var supported = ValueTypes.Find(baseObject.GetType());
             if (supported == null || supported.IsImmutable)
             {
-                // A container or an immutable value: the wrapper adds nothing a copy must keep (Get-Date's DisplayHint is dropped).
+                // An immutable value or a container is copied as itself: its wrapper adds nothing a copy must
+                // keep (Get-Date's DisplayHint is dropped). Any other object is copied as remoting copies it.
                 return IsPlain(baseObject) ? CopyNested(baseObject, scope) : CopyAsRemoting(pso, scope);
             }
             var copy = supported.Copy(baseObject);
