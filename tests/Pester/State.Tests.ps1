@@ -205,22 +205,26 @@ Describe 'Objects that cannot be copied faithfully are copied as remoting copies
         Set-Content -Path $path -Value 'hello'
     }
 
-    It 'stores a Get-Item result as a deserialized property bag' {
-        Set-AgnoState -Session $session -Key file -Value (Get-Item $path)
-        $v = Get-AgnoState -Session $session -Key file
-        $v.PSObject.TypeNames[0] | Should -BeLike 'Deserialized.*'
-        $v.PSObject.TypeNames[0] | Should -Be 'Deserialized.System.IO.FileInfo'
-        $v.Name | Should -Be 'file.txt'
-        $v.Length | Should -Be (Get-Item $path).Length
+    It 'stores a Get-Process result as a deserialized property bag' {
+        Set-AgnoState -Session $session -Key process -Value (Get-Process -Id $PID)
+        $v = Get-AgnoState -Session $session -Key process
+        $v.PSObject.TypeNames[0] | Should -Be 'Deserialized.System.Diagnostics.Process'
+        $v.Id | Should -Be $PID
     }
 
-    It 'stores a [System.IO.FileInfo] made with ::new as a deserialized property bag without methods' {
-        Set-AgnoState -Session $session -Key file -Value ([System.IO.FileInfo]::new($path))
-        $v = Get-AgnoState -Session $session -Key file
+    It 'stores a [System.Diagnostics.Process] made with ::new as a deserialized property bag without methods' {
+        Set-AgnoState -Session $session -Key process -Value ([System.Diagnostics.Process]::new())
+        $v = Get-AgnoState -Session $session -Key process
         $v.PSObject.TypeNames[0] | Should -BeLike 'Deserialized.*'
-        $v | Should -Not -BeOfType [System.IO.FileInfo]
-        $v.PSObject.Methods.Name | Should -Not -Contain 'Delete'
-        $v.Name | Should -Be 'file.txt'
+        $v | Should -Not -BeOfType [System.Diagnostics.Process]
+        $v.PSObject.Methods.Name | Should -Not -Contain 'Kill'
+    }
+
+    It 'gives back a Get-Item result as a FileInfo, a type safe to rebuild' {
+        Set-AgnoState -Session $session -Key file -Value (Get-Item $path)
+        $v = Get-AgnoState -Session $session -Key file
+        $v | Should -BeOfType [System.IO.FileInfo]
+        $v.Length | Should -Be (Get-Item $path).Length
     }
 }
 

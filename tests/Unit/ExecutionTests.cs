@@ -116,8 +116,10 @@ namespace Agno.Tests
             Assert.Equal("sid", seen.SessionId);
             Assert.Equal("uid", seen.UserId);
             Assert.Equal("the input", seen.Input);
+            Assert.Equal(1, seen.Metadata["m"]);
             Assert.True(seen.State.IsFork);
-            Assert.Equal(true, session.Metadata["fromStep"]);
+            Assert.False(session.Metadata.ContainsKey("fromStep")); // a step's metadata is its own copy
+            Assert.Equal(true, seen.Metadata["fromStep"]);
         }
 
         [Fact]

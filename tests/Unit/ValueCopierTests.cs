@@ -4,7 +4,9 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
 using System.Collections.Specialized;
+using System.IO;
 using System.Linq;
+using System.Net;
 using System.Numerics;
 using System.Text;
 using Agno.Core;
@@ -382,10 +384,48 @@ namespace Agno.Tests
         public void An_unknown_mutable_class_is_refused()
         {
             var state = new AgnoState();
-            var e = Assert.Throws<ValueRefusedException>(() => state.Set("sb", new StringBuilder("x")));
-            Assert.Equal("sb", e.Key);
-            Assert.Contains("System.Text.StringBuilder", e.Reason);
-            Assert.False(state.ContainsKey("sb"));
+            var e = Assert.Throws<ValueRefusedException>(() => state.Set("box", new Mutable()));
+            Assert.Equal("box", e.Key);
+            Assert.Contains(typeof(Mutable).FullName!, e.Reason);
+            Assert.False(state.ContainsKey("box"));
+        }
+
+        [Fact]
+        public void A_StringBuilder_comes_back_as_itself_with_its_text_and_independent()
+        {
+            var builder = new StringBuilder("hello");
+            var state = new AgnoState();
+            state.Set("sb", builder);
+            builder.Append(" changed");
+            var read = Assert.IsType<StringBuilder>(state.Get("sb"));
+            Assert.Equal("hello", read.ToString());
+            read.Append("!");
+            Assert.Equal("hello", state.Get("sb")!.ToString());
+        }
+
+        [Fact]
+        public void A_FileInfo_and_a_DirectoryInfo_come_back_as_themselves_for_the_same_path()
+        {
+            var file = new FileInfo(Path.Combine(Path.GetTempPath(), "agno-copier.log"));
+            var folder = new DirectoryInfo(Path.GetTempPath());
+            var readFile = Assert.IsType<FileInfo>(RoundTrip(file));
+            var readFolder = Assert.IsType<DirectoryInfo>(RoundTrip(folder));
+            Assert.NotSame(file, readFile);
+            Assert.Equal(file.FullName, readFile.FullName);
+            Assert.Equal(file.ToString(), readFile.ToString());
+            Assert.Equal(folder.FullName, readFolder.FullName);
+            Assert.True(DefaultValueCopier.Instance.AreEqual(file, readFile));
+        }
+
+        [Fact]
+        public void An_IPAddress_comes_back_as_itself_and_its_scope_is_its_own()
+        {
+            var address = IPAddress.Parse("fe80::1%3");
+            var state = new AgnoState();
+            state.Set("ip", address);
+            address.ScopeId = 7;
+            var read = Assert.IsType<IPAddress>(state.Get("ip"));
+            Assert.Equal("fe80::1%3", read.ToString());
         }
 
         [Fact]

@@ -7,21 +7,28 @@ namespace Agno.Core
     /// <summary>
     /// The context a workflow runs in (the seed's ExecutionContext): ids, input, output, the session
     /// state, metadata and the history of runs. A step receives a child session whose
-    /// <see cref="State"/> is the step's own fork.
+    /// <see cref="State"/> is the step's own fork, and whose <see cref="Input"/> and <see cref="Metadata"/>
+    /// are its own copies (made when the step first reads them): what a step changes in them stays in
+    /// that step, never reaching its siblings, later steps or the caller. Data steps share goes in the state.
     /// </summary>
     public sealed class AgnoSession
     {
         private readonly List<RunRecord> _history;
+        private readonly object _copyGate = new object();
+        private object? _input;
+        private IDictionary<string, object?>? _metadata;
+        // For a step's session, the parent's input and metadata as they were when the step began, until copied.
+        private (object? Input, IDictionary<string, object?> Metadata)? _toCopy;
 
         private AgnoSession(string sessionId, string? userId, object? input, AgnoState state,
-            ConcurrentDictionary<string, object?> metadata, List<RunRecord> history, AgnoSession? parent, string? nodeName, IRunJournal? journal)
+            IDictionary<string, object?>? metadata, List<RunRecord> history, AgnoSession? parent, string? nodeName, IRunJournal? journal)
         {
             Journal = journal;
             SessionId = sessionId;
             UserId = userId;
-            Input = input;
+            _input = input;
             State = state;
-            Metadata = metadata;
+            _metadata = metadata;
             _history = history;
             Parent = parent;
             NodeName = nodeName;
@@ -44,7 +51,13 @@ namespace Agno.Core
 
         public string SessionId { get; }
         public string? UserId { get; }
-        public object? Input { get; set; }
+
+        /// <summary>The session's input; in a step, the step's own copy of it.</summary>
+        public object? Input
+        {
+            get { lock (_copyGate) { CopyFromParent(); return _input; } }
+            set { lock (_copyGate) { CopyFromParent(); _input = value; } }
+        }
 
         /// <summary>The output of the last step that completed (for a parallel node, its branches' outputs in branch order).</summary>
         public object? Output { get; set; }
@@ -53,7 +66,12 @@ namespace Agno.Core
 
         /// <summary>Where this session's runs are recorded for resuming (its store, for a stored session); null otherwise.</summary>
         internal IRunJournal? Journal { get; }
-        public IDictionary<string, object?> Metadata { get; }
+
+        /// <summary>Named values about the session (case-insensitive names); in a step, the step's own copy of them.</summary>
+        public IDictionary<string, object?> Metadata
+        {
+            get { lock (_copyGate) { CopyFromParent(); return _metadata!; } }
+        }
         public DateTimeOffset CreatedAt { get; } = DateTimeOffset.Now;
 
         /// <summary>For a step's session, the session it runs in; null for a session made with Create.</summary>
@@ -73,9 +91,40 @@ namespace Agno.Core
             lock (_history) _history.Add(run);
         }
 
-        /// <summary>A session for one node: same ids, input and metadata, with its own state.</summary>
+        /// <summary>
+        /// A session for one node: same ids, with its own state, and its own copies of this session's
+        /// input and metadata, made with the state's copier on the node's first read of them (most
+        /// steps never read them; nothing changes them while the node runs).
+        /// </summary>
         internal AgnoSession ForNode(AgnoState state, string nodeName) =>
-            new AgnoSession(SessionId, UserId, Input, state, (ConcurrentDictionary<string, object?>)Metadata, _history, this, nodeName, null) { Output = Output };
+            new AgnoSession(SessionId, UserId, null, state, null, _history, this, nodeName, null)
+            {
+                Output = Output,
+                _toCopy = (Input, Metadata),
+            };
+
+        private void CopyFromParent()
+        {
+            if (_toCopy is not { } source) return;
+            var copier = State.Copier;
+            var metadata = new ConcurrentDictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            foreach (var entry in source.Metadata) metadata[entry.Key] = CopyFor($"The session's metadata '{entry.Key}'", entry.Value, copier);
+            _input = CopyFor("The session's Input", source.Input, copier);
+            _metadata = metadata;
+            _toCopy = null;
+        }
+
+        private object? CopyFor(string what, object? value, IValueCopier copier)
+        {
+            try
+            {
+                return copier.Copy(value);
+            }
+            catch (ValueRefusedException e)
+            {
+                throw e.About($"{what} cannot be copied for '{NodeName}'");
+            }
+        }
 
         public override string ToString() => $"Session {SessionId} ({State.Count} keys)";
     }

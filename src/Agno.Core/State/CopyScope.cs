@@ -1,38 +1,63 @@
+using System;
 using System.Collections.Generic;
 
 namespace Agno.Core
 {
     /// <summary>
-    /// The path of containers being copied: refuses a container that contains itself (a cycle) and
-    /// nesting deeper than <see cref="DefaultValueCopier.MaxDepth"/> before the stack can overflow.
+    /// One copy of a whole value in progress: the path of containers being copied, which refuses a
+    /// container that contains itself (a cycle) and nesting deeper than <see cref="DefaultValueCopier.MaxDepth"/>
+    /// before the stack can overflow; and the objects copied once for the whole value (<see cref="CopyOnce"/>).
     /// </summary>
     public sealed class CopyScope
     {
         private readonly HashSet<object> _ancestors = new HashSet<object>(ReferenceComparer.Instance);
+        private Dictionary<object, object?>? _copied;
         private readonly int _maxDepth;
 
         internal CopyScope(int maxDepth) { _maxDepth = maxDepth; }
 
         public int Depth { get; private set; }
 
-        /// <summary>Enters <paramref name="container"/>; dispose the result to leave it.</summary>
-        public Entered Enter(object container)
+        /// <summary>
+        /// Enters <paramref name="container"/>; dispose the result to leave it. <paramref name="typeName"/>
+        /// names its type in a message when its .NET type is not what the user knows it as.
+        /// </summary>
+        public Entered Enter(object container, string? typeName = null)
         {
             if (Depth >= _maxDepth)
             {
-                throw new ValueRefusedException(null,
-                    $"it is nested more than {_maxDepth} levels deep (the limit). Flatten the value or store its parts under separate keys.");
+                throw ValueRefusedException.ForPart(
+                    $"is nested more than {_maxDepth} levels deep (the limit). Flatten the value or store its parts under separate keys.");
             }
             if (!_ancestors.Add(container))
             {
-                throw new ValueRefusedException(null,
-                    $"it contains a reference cycle (a {container.GetType().Name} that contains itself). Store a value without cycles.");
+                throw ValueRefusedException.ForPart(
+                    $"refers back to the [{typeName ?? ValueTypes.DisplayName(container.GetType())}] that contains it (a reference cycle). Store a value without cycles.");
             }
             Depth++;
             return new Entered(this, container);
         }
 
-        public readonly struct Entered : System.IDisposable
+        /// <summary>True while <paramref name="container"/> is being copied: it contains what is being copied now.</summary>
+        public bool IsInside(object container) => _ancestors.Contains(container);
+
+        /// <summary>
+        /// The copy of <paramref name="source"/> made by <paramref name="copy"/>, made once for the whole
+        /// value: where the value holds one object in several places, so does its copy. For objects whose
+        /// copying is costly (PowerShell's remoting copies), not for containers.
+        /// </summary>
+        public object? CopyOnce(object source, Func<object?> copy)
+        {
+            _copied ??= new Dictionary<object, object?>(ReferenceComparer.Instance);
+            if (!_copied.TryGetValue(source, out var made))
+            {
+                made = copy();
+                _copied[source] = made;
+            }
+            return made;
+        }
+
+        public readonly struct Entered : IDisposable
         {
             private readonly CopyScope _scope;
             private readonly object _container;

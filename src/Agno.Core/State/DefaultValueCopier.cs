@@ -1,20 +1,19 @@
 using System;
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Specialized;
 using System.Linq;
-using System.Numerics;
 using System.Reflection;
 
 namespace Agno.Core
 {
     /// <summary>
-    /// Copies .NET values deeply and keeps their types: immutable values (primitives, strings,
-    /// DateTime, Guid, enums...) are shared, arrays, lists and dictionaries are rebuilt as the same
-    /// type (with the same key comparer) around copies of their items. Refuses reference cycles,
-    /// nesting deeper than <see cref="MaxDepth"/>, and reference types it does not know how to copy.
-    /// Subclass it to teach it more types (the PowerShell module does, for PSObject).
+    /// Copies .NET values deeply and keeps their types: the immutable types of <see cref="ValueTypes"/>
+    /// (primitives, strings, dates, Guid, enums...) are shared, its other types (byte[], StringBuilder,
+    /// FileInfo...) copied as it says, and arrays, lists and dictionaries rebuilt as the same type (with
+    /// the same key comparer) around copies of their items. Refuses reference cycles, nesting deeper than
+    /// <see cref="MaxDepth"/>, and reference types it does not know how to copy, naming the path to the
+    /// refused part. Subclass it to teach it more types (the PowerShell module does, for PSObject).
     /// </summary>
     public class DefaultValueCopier : IValueCopier
     {
@@ -23,39 +22,20 @@ namespace Agno.Core
 
         public static DefaultValueCopier Instance { get; } = new DefaultValueCopier();
 
-        private static readonly ConcurrentDictionary<Type, bool> ImmutableTypes = new ConcurrentDictionary<Type, bool>();
-
         public object? Copy(object? value)
         {
             if (value == null || IsImmutable(value)) return value;
             return CopyNested(value, new CopyScope(MaxDepth));
         }
 
-        public virtual bool IsImmutable(object? value)
-        {
-            if (value == null) return true;
-            return ImmutableTypes.GetOrAdd(value.GetType(), IsImmutableType);
-        }
-
-        private static bool IsImmutableType(Type t) =>
-            t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(DateTime)
-            || t == typeof(DateTimeOffset) || t == typeof(TimeSpan) || t == typeof(Guid) || t == typeof(Uri)
-            || t == typeof(Version) || t == typeof(BigInteger) || t == typeof(DBNull) || IsPlainStruct(t, 0);
-
-        /// <summary>A struct whose fields, all the way down, are immutable: copying the box copies it all.</summary>
-        private static bool IsPlainStruct(Type t, int depth) =>
-            t.IsValueType && !t.IsPrimitive && !t.IsEnum && depth < 8
-            && t.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
-                .All(f => f.FieldType.IsPrimitive || f.FieldType.IsEnum || f.FieldType == typeof(string) || f.FieldType == typeof(decimal)
-                          || (f.FieldType.IsValueType && (IsKnownImmutableStruct(f.FieldType) || IsPlainStruct(f.FieldType, depth + 1))));
-
-        private static bool IsKnownImmutableStruct(Type t) =>
-            t == typeof(DateTime) || t == typeof(DateTimeOffset) || t == typeof(TimeSpan) || t == typeof(Guid) || t == typeof(BigInteger);
+        public virtual bool IsImmutable(object? value) => value == null || ValueTypes.IsImmutable(value.GetType());
 
         /// <summary>Copies a value found inside a container that is being copied.</summary>
         protected object? CopyNested(object? value, CopyScope scope)
         {
             if (value == null || IsImmutable(value)) return value;
+            var supported = ValueTypes.Find(value.GetType());
+            if (supported != null) return supported.Copy(value);
             switch (value)
             {
                 case Array array:
@@ -68,12 +48,15 @@ namespace Agno.Core
             if (TryCopyOther(value, scope, out var copy)) return copy;
             if (value.GetType().IsValueType)
             {
-                throw new ValueRefusedException(null,
-                    $"the struct [{value.GetType().FullName}] holds a reference to a mutable object, so a copy would share it. Store its parts instead.");
+                throw ValueRefusedException.ForType(value.GetType(),
+                    "holds a reference to a mutable object, so a copy would share it. Store its parts instead.");
             }
-            throw new ValueRefusedException(null,
-                $"the type [{value.GetType().FullName}] cannot be copied. Store its data as a hashtable, a list or a primitive instead.");
+            throw ValueRefusedException.ForType(value.GetType(),
+                "cannot be copied. Store its data as a hashtable, a list or a primitive instead.");
         }
+
+        /// <summary>Copies a value under the property or entry <paramref name="name"/> of the object being copied; a refusal names it in its path.</summary>
+        protected object? CopyMember(object? value, string name, CopyScope scope) => CopyAt(value, 0, name, scope);
 
         /// <summary>Copies a value of a type this class does not know; return false to refuse it.</summary>
         protected virtual bool TryCopyOther(object value, CopyScope scope, out object? copy)
@@ -82,18 +65,32 @@ namespace Agno.Core
             return false;
         }
 
+        /// <summary>Copies the item at <paramref name="index"/>, or the entry under <paramref name="key"/> when it is given; a refusal gets that step of its path.</summary>
+        private object? CopyAt(object? value, int index, object? key, CopyScope scope)
+        {
+            try
+            {
+                return CopyNested(value, scope);
+            }
+            catch (ValueRefusedException e)
+            {
+                e.Within(key == null ? ValuePath.Item(index) : ValuePath.Entry(key));
+                throw;
+            }
+        }
+
         private object CopyArray(Array array, CopyScope scope)
         {
             var elementType = array.GetType().GetElementType()!;
             if (array.Rank != 1)
             {
-                if (IsImmutableType(elementType)) return array.Clone();
-                throw new ValueRefusedException(null,
-                    $"a {array.Rank}-dimensional array of [{elementType.Name}] cannot be copied. Use an array of arrays.");
+                if (ValueTypes.IsImmutable(elementType)) return array.Clone();
+                throw ValueRefusedException.ForType(array.GetType(),
+                    $"is {array.Rank}-dimensional with items that can change, so it cannot be copied. Use an array of arrays.");
             }
-            if (IsImmutableType(elementType)) return array.Clone();
+            if (ValueTypes.IsImmutable(elementType)) return array.Clone();
             var items = new object?[array.Length];
-            for (int i = 0; i < array.Length; i++) items[i] = CopyNested(array.GetValue(i), scope);
+            for (int i = 0; i < array.Length; i++) items[i] = CopyAt(array.GetValue(i), i, null, scope);
             // A copy of another type than the element type (an object copied as a property bag) needs an object[].
             if (elementType == typeof(object) || !items.All(item => item == null ? !elementType.IsValueType : elementType.IsInstanceOfType(item))) return items;
             var copy = Array.CreateInstance(elementType, array.Length);
@@ -104,7 +101,7 @@ namespace Agno.Core
         private object CopyList(IList list, CopyScope scope)
         {
             var copy = (IList)CreateLike(list, list.Count);
-            foreach (var item in list) copy.Add(CopyNested(item, scope));
+            for (int i = 0; i < list.Count; i++) copy.Add(CopyAt(list[i], i, null, scope));
             return copy;
         }
 
@@ -127,7 +124,7 @@ namespace Agno.Core
             }
             foreach (DictionaryEntry entry in dictionary)
             {
-                copy.Add(CopyNested(entry.Key, scope)!, CopyNested(entry.Value, scope));
+                copy.Add(CopyNested(entry.Key, scope)!, CopyAt(entry.Value, 0, entry.Key, scope));
             }
             return copy;
         }
@@ -160,13 +157,13 @@ namespace Agno.Core
             var ctor = type.GetConstructor(Type.EmptyTypes);
             if (ctor == null)
             {
-                throw new ValueRefusedException(null,
-                    $"the collection type [{type.FullName}] has no parameterless constructor, so it cannot be copied. Store it as an array, a list or a hashtable.");
+                throw ValueRefusedException.ForType(type,
+                    "has no parameterless constructor, so it cannot be rebuilt. Store it as an array, a list or a hashtable.");
             }
             var created = ctor.Invoke(null);
             if (created is IList { IsReadOnly: true } || created is IDictionary { IsReadOnly: true })
             {
-                throw new ValueRefusedException(null, $"the collection type [{type.FullName}] is read-only, so it cannot be copied.");
+                throw ValueRefusedException.ForType(type, "is read-only, so it cannot be rebuilt. Store it as an array, a list or a hashtable.");
             }
             return created;
         }
@@ -180,6 +177,8 @@ namespace Agno.Core
             if (left == null || right == null) return false;
             if (left.GetType() != right.GetType()) return false;
             if (depth > MaxDepth) return false;
+            var supported = ValueTypes.Find(left.GetType());
+            if (supported != null) return supported.AreEqual(left, right);
             switch (left)
             {
                 case IDictionary a:

@@ -5,7 +5,6 @@ using System.Collections.Specialized;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Numerics;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -13,27 +12,18 @@ using System.Text.Json;
 namespace Agno.Core
 {
     /// <summary>
-    /// The store's value format: typed JSON over a closed set of types. Every value is an object
-    /// <c>{"t": tag, ...}</c>; the same types that survive copying survive a save and a load, and
-    /// loading never instantiates a type outside the set (an enum is resolved only among already
-    /// loaded assemblies, else loaded as its number). An unknown tag fails the load, naming it.
-    /// Subclass it to add tags (the PowerShell module adds PSCustomObject property bags).
+    /// The store's value format: typed JSON over the closed set of <see cref="ValueTypes"/>, so that what
+    /// survives a copy survives a save. Every value is an object <c>{"t": tag, "v": ...}</c>: a supported
+    /// type as its text form, an enum as its type name and number, arrays, lists and dictionaries with
+    /// their element types (<see cref="ValueTypes.NameOf"/>) and items. Loading never instantiates a type
+    /// outside the set (an enum is resolved only among already loaded assemblies, else loaded as its
+    /// number). An unknown tag fails the load, naming it. Values written by earlier versions (a DateTime
+    /// or DateTimeOffset as ticks) still load. Subclass it to add tags (the PowerShell module adds
+    /// PSCustomObject property bags).
     /// </summary>
     public class TypedJsonCodec
     {
         public static TypedJsonCodec Instance { get; } = new TypedJsonCodec();
-
-        private static readonly Dictionary<Type, string> ElementTags = new Dictionary<Type, string>
-        {
-            [typeof(object)] = "obj", [typeof(string)] = "str", [typeof(bool)] = "bool", [typeof(char)] = "char",
-            [typeof(sbyte)] = "i8", [typeof(byte)] = "u8", [typeof(short)] = "i16", [typeof(ushort)] = "u16",
-            [typeof(int)] = "i32", [typeof(uint)] = "u32", [typeof(long)] = "i64", [typeof(ulong)] = "u64",
-            [typeof(float)] = "f32", [typeof(double)] = "f64", [typeof(decimal)] = "dec", [typeof(DateTime)] = "dt",
-            [typeof(DateTimeOffset)] = "dto", [typeof(TimeSpan)] = "ts", [typeof(Guid)] = "guid",
-            [typeof(Uri)] = "uri", [typeof(Version)] = "ver", [typeof(BigInteger)] = "bigint", [typeof(byte[])] = "bytes",
-            [typeof(Hashtable)] = "ht", [typeof(OrderedDictionary)] = "od", [typeof(ArrayList)] = "alist",
-        };
-        private static readonly Dictionary<string, Type> ElementTypes = ElementTags.ToDictionary(p => p.Value, p => p.Key);
 
         private static readonly (string Name, IEqualityComparer Comparer)[] Comparers =
         {
@@ -42,12 +32,21 @@ namespace Agno.Core
             ("InvariantCultureIgnoreCase", StringComparer.InvariantCultureIgnoreCase), ("InvariantCulture", StringComparer.InvariantCulture),
         };
 
+        /// <summary>
+        /// The value as typed JSON. Throws <see cref="FormatException"/> for a value with a part the format
+        /// cannot keep, naming the part's path and type.
+        /// </summary>
         public string Serialize(object? value)
         {
             using var stream = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(stream))
+            try
             {
+                using var writer = new Utf8JsonWriter(stream);
                 Write(writer, value, 0);
+            }
+            catch (ValueRefusedException e)
+            {
+                throw new FormatException(e.Reason, e);
             }
             return Encoding.UTF8.GetString(stream.ToArray());
         }
@@ -67,65 +66,48 @@ namespace Agno.Core
             }
         }
 
+        /// <summary>Writes one value (a JSON object); a part it cannot keep is refused with <see cref="ValueRefusedException"/>.</summary>
         protected void Write(Utf8JsonWriter w, object? value, int depth)
         {
-            if (depth > DefaultValueCopier.MaxDepth) throw new FormatException($"The value is nested more than {DefaultValueCopier.MaxDepth} levels deep.");
+            if (depth > DefaultValueCopier.MaxDepth)
+            {
+                throw ValueRefusedException.ForPart($"is nested more than {DefaultValueCopier.MaxDepth} levels deep (the limit).");
+            }
             w.WriteStartObject();
+            var supported = value == null ? null : ValueTypes.Find(value.GetType());
             switch (value)
             {
                 case null: w.WriteString("t", "null"); break;
-                case string s:
-                    if (HasLoneSurrogate(s)) throw new FormatException("the string holds a lone UTF-16 surrogate (half a character), which a store cannot keep exactly.");
-                    w.WriteString("t", "str");
-                    w.WriteString("v", s);
-                    break;
-                case bool b: w.WriteString("t", "bool"); w.WriteBoolean("v", b); break;
-                case char c: w.WriteString("t", "char"); w.WriteString("v", c.ToString()); break;
+                case object known when supported != null: WriteSupported(w, supported, known); break;
                 case Enum e: WriteEnum(w, e); break;
-                case sbyte n: w.WriteString("t", "i8"); w.WriteNumber("v", n); break;
-                case byte n: w.WriteString("t", "u8"); w.WriteNumber("v", n); break;
-                case short n: w.WriteString("t", "i16"); w.WriteNumber("v", n); break;
-                case ushort n: w.WriteString("t", "u16"); w.WriteNumber("v", n); break;
-                case int n: w.WriteString("t", "i32"); w.WriteNumber("v", n); break;
-                case uint n: w.WriteString("t", "u32"); w.WriteNumber("v", n); break;
-                case long n: w.WriteString("t", "i64"); w.WriteNumber("v", n); break;
-                case ulong n: w.WriteString("t", "u64"); w.WriteNumber("v", n); break;
-                case float n: w.WriteString("t", "f32"); w.WriteString("v", n.ToString("R", CultureInfo.InvariantCulture)); break;
-                case double n: w.WriteString("t", "f64"); w.WriteString("v", n.ToString("R", CultureInfo.InvariantCulture)); break;
-                case decimal n: w.WriteString("t", "dec"); w.WriteString("v", n.ToString(CultureInfo.InvariantCulture)); break;
-                case BigInteger n: w.WriteString("t", "bigint"); w.WriteString("v", n.ToString(CultureInfo.InvariantCulture)); break;
-                case DateTime d: w.WriteString("t", "dt"); w.WriteNumber("v", d.Ticks); w.WriteNumber("k", (int)d.Kind); break;
-                case DateTimeOffset d: w.WriteString("t", "dto"); w.WriteNumber("v", d.Ticks); w.WriteNumber("o", (long)d.Offset.TotalMinutes); break;
-                case TimeSpan ts: w.WriteString("t", "ts"); w.WriteNumber("v", ts.Ticks); break;
-                case Guid g: w.WriteString("t", "guid"); w.WriteString("v", g.ToString("D")); break;
-                case Uri u: w.WriteString("t", "uri"); w.WriteString("v", u.OriginalString); break;
-                case Version v: w.WriteString("t", "ver"); w.WriteString("v", v.ToString()); break;
-                case DBNull _: w.WriteString("t", "dbnull"); break;
-                case byte[] bytes: w.WriteString("t", "bytes"); w.WriteBase64String("v", bytes); break;
-                case Array array when array.Rank == 1: WriteItems(w, "arr", ElementTag(array.GetType().GetElementType()!), array, depth); break;
+                case Array array when array.Rank == 1: WriteItems(w, "arr", ElementName(array.GetType(), array.GetType().GetElementType()!), array, depth); break;
                 case IDictionary dictionary: WriteDictionary(w, dictionary, depth); break;
                 case IList list when list.GetType().IsGenericType && list.GetType().GetGenericTypeDefinition() == typeof(List<>):
-                    WriteItems(w, "list", ElementTag(list.GetType().GetGenericArguments()[0]), list, depth);
+                    WriteItems(w, "list", ElementName(list.GetType(), list.GetType().GetGenericArguments()[0]), list, depth);
                     break;
                 case ArrayList list: WriteItems(w, "alist", null, list, depth); break;
                 default:
-                    if (!TryWriteOther(w, value, depth))
-                    {
-                        throw new FormatException($"A value of type [{value.GetType().FullName}] cannot be stored; the store keeps primitives, strings, dates, arrays, lists and dictionaries.");
-                    }
+                    if (!TryWriteOther(w, value, depth)) throw Unstorable(value.GetType());
                     break;
             }
             w.WriteEndObject();
         }
 
-        private static bool HasLoneSurrogate(string s)
+        /// <summary>Writes the value under the property or entry <paramref name="name"/> of the value being written; a refusal names it in its path.</summary>
+        protected void WriteMember(Utf8JsonWriter w, object? value, string name, int depth) => WriteAt(w, value, depth, 0, name);
+
+        /// <summary>Writes the item at <paramref name="index"/>, or the entry under <paramref name="key"/> when it is given; a refusal gets that step of its path.</summary>
+        private void WriteAt(Utf8JsonWriter w, object? value, int depth, int index, object? key)
         {
-            for (int i = 0; i < s.Length; i++)
+            try
             {
-                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
-                else if (char.IsSurrogate(s[i])) return true;
+                Write(w, value, depth);
             }
-            return false;
+            catch (ValueRefusedException e)
+            {
+                e.Within(key == null ? ValuePath.Item(index) : ValuePath.Entry(key));
+                throw;
+            }
         }
 
         /// <summary>Writes the properties (after "t") of a value of a type this class does not know; false to refuse it.</summary>
@@ -138,12 +120,53 @@ namespace Agno.Core
             return false;
         }
 
-        private void WriteItems(Utf8JsonWriter w, string tag, string? elementTag, IEnumerable items, int depth)
+        /// <summary>The element-type name of a type <see cref="ValueTypes.NameOf"/> does not know; null when it has none.</summary>
+        protected virtual string? OtherTypeName(Type type) => null;
+
+        /// <summary>The type of an element-type name <see cref="ValueTypes.TypeOf"/> does not know; null when it is unknown.</summary>
+        protected virtual Type? OtherType(string name) => null;
+
+        private static void WriteSupported(Utf8JsonWriter w, SupportedType type, object value)
+        {
+            w.WriteString("t", type.Tag);
+            var text = type.ToText(value);
+            if (text == null) return;
+            if (type.TextIsLiteral)
+            {
+                w.WritePropertyName("v");
+                w.WriteRawValue(text);
+                return;
+            }
+            if (HasLoneSurrogate(text))
+            {
+                throw ValueRefusedException.ForType(value.GetType(),
+                    "holds half a character (a lone UTF-16 surrogate, as a Substring can leave), which a store cannot keep exactly.");
+            }
+            w.WriteString("v", text);
+        }
+
+        private static bool HasLoneSurrogate(string s)
+        {
+            for (int i = 0; i < s.Length; i++)
+            {
+                if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+                else if (char.IsSurrogate(s[i])) return true;
+            }
+            return false;
+        }
+
+        private string ElementName(Type collection, Type element) =>
+            ValueTypes.NameOf(element, OtherTypeName)
+            ?? throw ValueRefusedException.ForType(collection,
+                $"holds items of type [{ValueTypes.DisplayName(element)}], which a store cannot name. Use an object[] or a List[object] instead.");
+
+        private void WriteItems(Utf8JsonWriter w, string tag, string? elementName, IEnumerable items, int depth)
         {
             w.WriteString("t", tag);
-            if (elementTag != null) w.WriteString("e", elementTag);
+            if (elementName != null) w.WriteString("e", elementName);
             w.WriteStartArray("v");
-            foreach (var item in items) Write(w, item, depth + 1);
+            int index = 0;
+            foreach (var item in items) WriteAt(w, item, depth + 1, index++, null);
             w.WriteEndArray();
         }
 
@@ -165,8 +188,8 @@ namespace Agno.Core
             {
                 var args = type.GetGenericArguments();
                 w.WriteString("t", "dict");
-                w.WriteString("k", ElementTag(args[0]) ?? throw Unstorable(type));
-                w.WriteString("e", ElementTag(args[1]) ?? throw Unstorable(type));
+                w.WriteString("k", ElementName(type, args[0]));
+                w.WriteString("e", ElementName(type, args[1]));
                 comparer = type.GetProperty("Comparer")!.GetValue(dictionary) as IEqualityComparer;
             }
             else
@@ -180,7 +203,7 @@ namespace Agno.Core
             {
                 w.WriteStartArray();
                 Write(w, entry.Key, depth + 1);
-                Write(w, entry.Value, depth + 1);
+                WriteAt(w, entry.Value, depth + 1, 0, entry.Key);
                 w.WriteEndArray();
             }
             w.WriteEndArray();
@@ -196,10 +219,10 @@ namespace Agno.Core
             w.WriteString("v", Convert.ToDecimal(e, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture));
         }
 
-        private static string? ElementTag(Type type) => ElementTags.TryGetValue(type, out var tag) ? tag : null;
-
-        private static FormatException Unstorable(Type type) =>
-            new FormatException($"A value of type [{type.FullName}] cannot be stored; the store keeps primitives, strings, dates, arrays, lists and dictionaries.");
+        /// <summary>The refusal of a value of <paramref name="type"/>, which the format cannot keep.</summary>
+        protected static ValueRefusedException Unstorable(Type type) =>
+            ValueRefusedException.ForType(type,
+                "a store cannot keep. Store its data in a hashtable or a list instead.");
 
         private static readonly PropertyInfo HashtableComparer =
             typeof(Hashtable).GetProperty("EqualityComparer", BindingFlags.Instance | BindingFlags.NonPublic)!;
@@ -217,43 +240,22 @@ namespace Agno.Core
             }
             var tag = tagElement.GetString()!;
             JsonElement V() => e.TryGetProperty("v", out var v) ? v : throw new FormatException($"A stored '{tag}' value has no 'v'.");
+            var supported = ValueTypes.FindTag(tag);
+            if (supported != null) return ReadSupported(supported, e);
             switch (tag)
             {
                 case "null": return null;
-                case "str": return V().GetString();
-                case "bool": return V().GetBoolean();
-                case "char": return V().GetString()![0];
-                case "i8": return V().GetSByte();
-                case "u8": return V().GetByte();
-                case "i16": return V().GetInt16();
-                case "u16": return V().GetUInt16();
-                case "i32": return V().GetInt32();
-                case "u32": return V().GetUInt32();
-                case "i64": return V().GetInt64();
-                case "u64": return V().GetUInt64();
-                case "f32": return float.Parse(V().GetString()!, CultureInfo.InvariantCulture);
-                case "f64": return double.Parse(V().GetString()!, CultureInfo.InvariantCulture);
-                case "dec": return decimal.Parse(V().GetString()!, CultureInfo.InvariantCulture);
-                case "bigint": return BigInteger.Parse(V().GetString()!, CultureInfo.InvariantCulture);
-                case "dt": return new DateTime(V().GetInt64(), (DateTimeKind)e.GetProperty("k").GetInt32());
-                case "dto": return new DateTimeOffset(V().GetInt64(), TimeSpan.FromMinutes(e.GetProperty("o").GetInt64()));
-                case "ts": return new TimeSpan(V().GetInt64());
-                case "guid": return Guid.Parse(V().GetString()!);
-                case "uri": return new Uri(V().GetString()!, UriKind.RelativeOrAbsolute);
-                case "ver": return Version.Parse(V().GetString()!);
-                case "dbnull": return DBNull.Value;
-                case "bytes": return V().GetBytesFromBase64();
                 case "enum": return ReadEnum(e);
                 case "arr":
                 {
                     var items = V().EnumerateArray().Select(i => Read(i, depth + 1)).ToList();
-                    var array = Array.CreateInstance(ElementType(e), items.Count);
+                    var array = Array.CreateInstance(ElementType(e, "e"), items.Count);
                     for (int i = 0; i < items.Count; i++) array.SetValue(items[i], i);
                     return array;
                 }
                 case "list":
                 {
-                    var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(ElementType(e)))!;
+                    var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(ElementType(e, "e")))!;
                     foreach (var item in V().EnumerateArray()) list.Add(Read(item, depth + 1));
                     return list;
                 }
@@ -267,8 +269,8 @@ namespace Agno.Core
                 case "od": return Fill(new OrderedDictionary(ComparerOf(e)), V(), depth);
                 case "dict":
                 {
-                    var keyType = ElementTypes.TryGetValue(e.GetProperty("k").GetString()!, out var k) ? k : throw new FormatException("A stored dictionary has an unknown key type.");
-                    var type = typeof(Dictionary<,>).MakeGenericType(keyType, ElementType(e));
+                    var keyType = ElementType(e, "k");
+                    var type = typeof(Dictionary<,>).MakeGenericType(keyType, ElementType(e, "e"));
                     var comparer = ComparerOf(e);
                     var dictionary = (IDictionary)(comparer != null && keyType == typeof(string)
                         ? Activator.CreateInstance(type, comparer)!
@@ -281,6 +283,21 @@ namespace Agno.Core
             }
         }
 
+        private static object ReadSupported(SupportedType type, JsonElement e)
+        {
+            if (!e.TryGetProperty("v", out var v)) return type.FromText(null);
+            // Earlier versions wrote a DateTime as ticks and kind, a DateTimeOffset as ticks and offset minutes.
+            if (v.ValueKind == JsonValueKind.Number && type.Type == typeof(DateTime))
+            {
+                return new DateTime(v.GetInt64(), (DateTimeKind)e.GetProperty("k").GetInt32());
+            }
+            if (v.ValueKind == JsonValueKind.Number && type.Type == typeof(DateTimeOffset))
+            {
+                return new DateTimeOffset(v.GetInt64(), TimeSpan.FromMinutes(e.GetProperty("o").GetInt64()));
+            }
+            return type.FromText(v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText());
+        }
+
         private IDictionary Fill(IDictionary dictionary, JsonElement entries, int depth)
         {
             foreach (var pair in entries.EnumerateArray())
@@ -291,11 +308,8 @@ namespace Agno.Core
             return dictionary;
         }
 
-        private static Type ElementType(JsonElement e)
-        {
-            var tag = e.TryGetProperty("e", out var t) ? t.GetString() : "obj";
-            return tag != null && ElementTypes.TryGetValue(tag, out var type) ? type : throw new FormatException($"A stored collection has the unknown element type '{tag}'.");
-        }
+        private Type ElementType(JsonElement e, string property) =>
+            ValueTypes.TypeOf(e.TryGetProperty(property, out var name) ? name.GetString() ?? "obj" : "obj", OtherType);
 
         private static IEqualityComparer? ComparerOf(JsonElement e)
         {
@@ -307,14 +321,8 @@ namespace Agno.Core
 
         private static object ReadEnum(JsonElement e)
         {
-            var typeName = e.GetProperty("type").GetString();
-            var assemblyName = e.GetProperty("asm").GetString();
             var number = decimal.Parse(e.GetProperty("v").GetString()!, CultureInfo.InvariantCulture);
-            // Only enums of assemblies already loaded: a load never loads code.
-            var type = AppDomain.CurrentDomain.GetAssemblies()
-                .Where(a => a.GetName().Name == assemblyName)
-                .Select(a => a.GetType(typeName!, throwOnError: false))
-                .FirstOrDefault(t => t != null && t.IsEnum);
+            var type = ValueTypes.LoadedEnum(e.GetProperty("type").GetString()!, e.GetProperty("asm").GetString()!);
             if (type == null) return number >= long.MinValue && number <= long.MaxValue ? (object)(long)number : number;
             return Enum.ToObject(type, Convert.ChangeType(number, Enum.GetUnderlyingType(type), CultureInfo.InvariantCulture));
         }
