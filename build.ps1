@@ -278,7 +278,32 @@ function Start-TestServers([Collections.Generic.List[object]] $Running, $Result)
             $Result.Problems.Add("Test server $name did not start: $_ (Start-AgnoTest$name should return `$null with a warning when it cannot run here).")
         }
     }
-    $env:AGNO_TEST_SERVERS = ConvertTo-Json $servers -Depth 10 -Compress
+    $env:AGNO_TEST_SERVERS = ConvertTo-Json (ConvertTo-PlainData $servers) -Depth 10 -Compress
+}
+
+# What a server's description holds that JSON can carry to the tests: strings, numbers, booleans,
+# and lists and maps of them. Live objects a server keeps for itself (its processes, log streams)
+# are left out.
+function ConvertTo-PlainData($Value, [int] $Depth = 0) {
+    if ($null -eq $Value -or $Depth -gt 8) { return $null }
+    if ($Value -is [string] -or $Value -is [bool] -or $Value -is [ValueType]) { return $Value }
+    if ($Value -is [Collections.IDictionary]) {
+        $map = [ordered]@{}
+        foreach ($key in $Value.Keys) { $map["$key"] = ConvertTo-PlainData $Value[$key] ($Depth + 1) }
+        return $map
+    }
+    if ($Value -is [Collections.IEnumerable]) { return , @($Value | ForEach-Object { ConvertTo-PlainData $_ ($Depth + 1) }) }
+    if ($Value -is [Management.Automation.PSCustomObject]) {
+        $map = [ordered]@{}
+        foreach ($p in $Value.PSObject.Properties) {
+            $v = $p.Value
+            if ($null -eq $v -or $v -is [string] -or $v -is [ValueType] -or $v -is [Collections.IEnumerable] -or $v -is [Management.Automation.PSCustomObject]) {
+                $map[$p.Name] = ConvertTo-PlainData $v ($Depth + 1)
+            }
+        }
+        return $map
+    }
+    $null
 }
 
 function Stop-TestServers([Collections.Generic.List[object]] $Running, $Result) {
