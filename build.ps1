@@ -323,8 +323,9 @@ function Invoke-PesterTests([string[]] $Paths) {
         ResultFile = Join-Path $results 'pester.junit.xml'; Summary = $summary
     } | ConvertTo-Json -Compress
     $code = "`$settings = $(ConvertTo-Literal $settings) | ConvertFrom-Json`n" + {
-        $ErrorActionPreference = 'Stop' # any failure here leaves no summary, which counts as a failure
-        Import-Module $settings.Pester
+        # The tests run in this scope, under the preferences a user's shell has: no $ErrorActionPreference
+        # here. A failure of what follows leaves no summary, which counts as a failure.
+        Import-Module $settings.Pester -ErrorAction Stop
         $config = New-PesterConfiguration
         $config.Run.Path = [string[]] $settings.Paths
         $config.Run.PassThru = $true
@@ -340,7 +341,7 @@ function Invoke-PesterTests([string[]] $Paths) {
                     [System.Management.Automation.ErrorRecord]::new([Exception]::new($clean), $_.FullyQualifiedErrorId, $_.CategoryInfo.Category, $null)
                 })
         }
-        $result | Export-JUnitReport -Path $settings.ResultFile
+        $result | Export-JUnitReport -Path $settings.ResultFile -ErrorAction Stop
         # Set-ItResult keeps its reason as the test's error: 'is skipped, because <reason>'.
         $skipped = foreach ($test in @($result.Skipped) + @($result.Inconclusive)) {
             $reason = @($test.ErrorRecord)[0].Exception.Message -replace '^is (skipped|inconclusive), because '

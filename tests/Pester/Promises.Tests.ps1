@@ -268,8 +268,8 @@ Describe 'Stream variables behave as for an advanced function (item 17)' {
 
     It 'does the same under preference variables set to SilentlyContinue' {
         $WarningPreference = 'SilentlyContinue'; $InformationPreference = 'SilentlyContinue'
-        $null = Write-AllStreams -WarningVariable ow -InformationVariable oi 2>$null
-        $null = Invoke-AgnoParallel -Session (New-AgnoSession) $stepCode -WarningVariable aw -InformationVariable ai 2>$null
+        $null = Write-AllStreams -WarningVariable ow -InformationVariable oi -ErrorAction SilentlyContinue
+        $null = Invoke-AgnoParallel -Session (New-AgnoSession) $stepCode -WarningVariable aw -InformationVariable ai -ErrorAction SilentlyContinue
         @($aw).Count | Should -Be @($ow).Count
         @($ai).Count | Should -Be @($oi).Count
     }
