@@ -5,7 +5,10 @@
     build  compiles the engine and the cmdlets and lays the module out in out/Agno
            (Import-Module ./out/Agno loads it).
     test   builds, then runs the xunit tests (with Agno.Core line coverage) and the Pester
-           tests, and ends with one line 'N passed, N failed'. Exits 1 on any failure.
+           tests, and ends with one line 'N passed, N failed' (then ', N skipped' if any were).
+           Exits 1 on any failure. The PostgreSQL tests start a throwaway server from the
+           machine's binaries (tests/Servers/Postgres.psm1), and are skipped, with a warning,
+           where there are none; AGNO_REQUIRE_POSTGRES=1 makes that a failure.
     bench  builds, then runs the benchmarks and writes docs/benchmarks.md.
     demo   builds, then runs the main example (examples/user-orders-report.ps1).
     clean  removes build output.
@@ -89,7 +92,7 @@ function Invoke-UnitTests {
     & dotnet test (Join-Path $root 'tests/Unit/Agno.Tests.csproj') -c $configuration --nologo --verbosity quiet `
         --logger 'trx;LogFileName=unit.trx' --results-directory $results --collect 'XPlat Code Coverage' | Out-Host
     $trx = Get-ChildItem $results -Recurse -Filter 'unit.trx' | Select-Object -First 1
-    if (-not $trx) { Write-Host 'xunit produced no results.'; return @{ Passed = 0; Failed = 1 } }
+    if (-not $trx) { Write-Host 'xunit produced no results.'; return @{ Passed = 0; Failed = 1; Skipped = 0 } }
     [xml] $doc = Get-Content $trx.FullName
     $counters = $doc.TestRun.ResultSummary.Counters
     $coverage = Get-ChildItem $results -Recurse -Filter 'coverage.cobertura.xml' | Select-Object -First 1
@@ -98,7 +101,7 @@ function Invoke-UnitTests {
         $core = $cobertura.coverage.packages.package | Where-Object name -EQ 'Agno.Core'
         if ($core) { Write-Host ('Agno.Core line coverage: {0:P1}' -f [double]::Parse($core.'line-rate', [cultureinfo]::InvariantCulture)) }
     }
-    @{ Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error }
+    @{ Passed = [int] $counters.passed; Failed = [int] $counters.failed + [int] $counters.error; Skipped = [int] $counters.notExecuted }
 }
 
 function Invoke-PesterTests {
@@ -112,12 +115,12 @@ Import-Module '$pester'
 `$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Normal'
 `$result = Invoke-Pester -Configuration `$config
-@{ Passed = `$result.PassedCount; Failed = `$result.FailedCount + `$result.FailedBlocksCount + `$result.FailedContainersCount } | ConvertTo-Json | Set-Content '$summary'
+@{ Passed = `$result.PassedCount; Failed = `$result.FailedCount + `$result.FailedBlocksCount + `$result.FailedContainersCount; Skipped = `$result.SkippedCount } | ConvertTo-Json | Set-Content '$summary'
 "@
     $null = Invoke-ChildPwsh $code
-    if (-not (Test-Path $summary)) { Write-Host 'Pester produced no results.'; return @{ Passed = 0; Failed = 1 } }
+    if (-not (Test-Path $summary)) { Write-Host 'Pester produced no results.'; return @{ Passed = 0; Failed = 1; Skipped = 0 } }
     $r = Get-Content $summary | ConvertFrom-Json
-    @{ Passed = [int] $r.Passed; Failed = [int] $r.Failed }
+    @{ Passed = [int] $r.Passed; Failed = [int] $r.Failed; Skipped = [int] $r.Skipped }
 }
 
 switch ($Task) {
@@ -128,19 +131,21 @@ switch ($Task) {
     }
     'build' { Invoke-Build }
     'test' {
-        $failed = 0; $passed = 0
+        $failed = 0; $passed = 0; $skipped = 0
         try {
             Invoke-Build
             $unit = Invoke-UnitTests
             $pesterResult = Invoke-PesterTests
             $passed = $unit.Passed + $pesterResult.Passed
             $failed = $unit.Failed + $pesterResult.Failed
+            $skipped = $unit.Skipped + $pesterResult.Skipped
         }
         catch {
             Write-Host "Build or test run failed: $_"
             $failed = [Math]::Max($failed, 1)
         }
-        Write-Host "$passed passed, $failed failed"
+        # Skipped tests are named in the closing line, so a machine missing something (PostgreSQL) shows.
+        Write-Host ("$passed passed, $failed failed" + $(if ($skipped) { ", $skipped skipped" }))
         exit ([int]($failed -gt 0))
     }
     'demo' {
