@@ -87,6 +87,15 @@ Describe 'A throwaway PostgreSQL server for the tests' -Skip:([bool] $noPostgres
         $socket.Host, $socket.Port, $socket.ContainsKey('Password') | Should -Be @($server.SocketDir, "$($server.Port)", $false)
     }
 
+    It 'runs psql apart from the caller''s PG* variables and locale (a test''s PGSSLMODE or PGPASSWORD changes nothing)' {
+        $saved = $env:PGSSLMODE, $env:PGPASSWORD, $env:LC_ALL
+        try {
+            $env:PGSSLMODE = 'require'; $env:PGPASSWORD = 'not-the-password'; $env:LC_ALL = 'de_DE.UTF-8'
+            Invoke-AgnoTestPsql $server "select current_user, 'ü'" -Via Tcp | Should -Be 'agno|ü'
+        }
+        finally { $env:PGSSLMODE, $env:PGPASSWORD, $env:LC_ALL = $saved }
+    }
+
     It 'refuses a wrong password over TCP, naming the user' {
         $err = Get-ThrownError { Invoke-AgnoTestPsql $server 'select 1' -Via Tcp -Password 'not-the-password' }
         $err | Should -Not -BeNullOrEmpty

@@ -73,6 +73,11 @@ function Invoke-Program {
     }
     else { $psi.FileName = $FilePath }
     foreach ($a in $ArgumentList) { $psi.ArgumentList.Add($a) }
+    # The caller's PG* variables (PGSSLMODE, PGOPTIONS, PGPASSWORD...) would change what psql and
+    # pg_ctl do, and a translated message would break the tests that read them.
+    foreach ($name in @($psi.Environment.Keys)) { if ($name -like 'PG*' -or $name -eq 'LC_ALL') { $null = $psi.Environment.Remove($name) } }
+    $psi.Environment['LC_MESSAGES'] = 'C'
+    $psi.Environment['PGCLIENTENCODING'] = 'UTF8'
     foreach ($name in $Environment.Keys) { $psi.Environment[$name] = [string] $Environment[$name] }
     # The user the program runs as may not be able to enter this process's current folder.
     $psi.WorkingDirectory = if ($WorkingDirectory) { $WorkingDirectory } else { '/' }
