@@ -51,8 +51,11 @@ Describe 'A throwaway PostgreSQL server for the tests' -Skip:([bool] $noPostgres
     }
 
     It 'runs the newest PostgreSQL of the machine from a temp folder, its socket in that folder and 127.0.0.1 on a free port' {
-        $server.BinDir | Should -Exist
+        $newest = Get-ChildItem '/usr/lib/postgresql/*/bin' -Directory -ErrorAction Ignore |
+            Sort-Object { [int] ($_.Parent.Name -replace '\D.*$', '') } -Descending | Select-Object -First 1
+        if ($newest) { $server.BinDir | Should -Be $newest.FullName } else { $server.BinDir | Should -Exist }
         $server.Version | Should -Match '^\d+\.\d+'
+        Invoke-AgnoTestPsql $server 'show server_version' | Should -Be $server.Version
         $server.DataDir | Should -BeLike "$($server.RootDir)*"
         Join-Path $server.SocketDir ".s.PGSQL.$($server.Port)" | Should -Exist
         Test-TcpPortOpen $server.Port | Should -BeTrue
