@@ -46,9 +46,10 @@ namespace Agno.Core
             }
 
             var delta = fork.GetDelta();
-            context.State.Apply(delta, environment.CheckpointFor(record));
+            var commit = context.State.Apply(delta, environment.CheckpointFor(record));
             context.Output = own.Output;
             record.KeysChanged = delta.Changes.Select(c => c.Key).ToList();
+            if (commit != null) record.StoreConflicts = commit.Conflicts;
         }
 
         private Task StartBody(AgnoSession own, CancellationToken cancellationToken)

@@ -29,11 +29,15 @@ namespace Agno.Commands
                 case ParallelFailedException e: return Record(e, e.ErrorId, ErrorCategory.OperationStopped, e.NodeName);
                 case MergeConflictException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.NodeName);
                 case ReducerFailedException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.Key);
+                case StoreConflictException e: return Record(e, e.ErrorId, ErrorCategory.InvalidResult, e.SessionId);
                 case StoreException e: return Record(e, e.ErrorId, e.ErrorId switch
                 {
-                    "AgnoSessionUserMismatch" => ErrorCategory.PermissionDenied,
-                    "AgnoStoreNotFound" => ErrorCategory.ObjectNotFound,
-                    _ => ErrorCategory.ResourceUnavailable,
+                    "AgnoSessionUserMismatch" or "AgnoStoreAccessDenied" => ErrorCategory.PermissionDenied,
+                    "AgnoStoreNotFound" or "AgnoStoreFolderNotFound" or "AgnoSessionNotFound" or "AgnoSessionRemoved" => ErrorCategory.ObjectNotFound,
+                    "AgnoStoreIsFolder" => ErrorCategory.InvalidArgument,
+                    "AgnoStoreNotSqlite" or "AgnoStoreUnreadable" or "AgnoStoreValueUnreadable" or "AgnoStoreSchemaNewer" or "AgnoStoreMigrationFailed" => ErrorCategory.InvalidData,
+                    "AgnoStoreCreateFailed" => ErrorCategory.WriteError,
+                    _ => ErrorCategory.ResourceUnavailable, // busy, write failed, deleted, replaced or closed while open
                 }, null);
                 case TimedOutException e: return Record(e, e.ErrorId, ErrorCategory.OperationTimeout, e.NodeName);
                 case ArgumentException e:

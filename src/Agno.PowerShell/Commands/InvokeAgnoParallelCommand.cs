@@ -45,6 +45,9 @@ namespace Agno.Commands
         // -TimeoutSeconds limits the parallel node itself (set below), not a surrounding run.
         private protected override TimeSpan? RunTimeout => null;
 
+        // Not given, the node merges by its session's rules (New-AgnoSession -MergeStrategy).
+        private MergeStrategy? GivenStrategy => MyInvocation.BoundParameters.ContainsKey(nameof(MergeStrategy)) ? MergeStrategy : (MergeStrategy?)null;
+
         private protected override WorkflowNode BuildNode()
         {
             var branches = ParameterSetName == "Step"
@@ -52,7 +55,7 @@ namespace Agno.Commands
                 : ScriptBlock.Select((script, i) => script == null
                     ? null
                     : (WorkflowNode)ScriptStep.Create($"Branch{i + 1}", StepScript.Capture(this, $"Branch{i + 1}", script), 0)).ToArray();
-            return ParallelOptions.Build(this, Name, branches, ThrottleLimit, MergeStrategy, Reducer, ErrorPolicy, TimeoutSeconds);
+            return ParallelOptions.Build(this, Name, branches, ThrottleLimit, GivenStrategy, Reducer, ErrorPolicy, TimeoutSeconds);
         }
     }
 }

@@ -36,11 +36,14 @@ namespace Agno.Commands
         [ValidateRange(1, int.MaxValue)]
         public int TimeoutSeconds { get; set; }
 
+        // Not given, the node merges by its session's rules (New-AgnoSession -MergeStrategy).
+        private MergeStrategy? GivenStrategy => MyInvocation.BoundParameters.ContainsKey(nameof(MergeStrategy)) ? MergeStrategy : (MergeStrategy?)null;
+
         protected override void EndProcessing()
         {
             try
             {
-                WriteObject(ParallelOptions.Build(this, Name, Step, ThrottleLimit, MergeStrategy, Reducer, ErrorPolicy, TimeoutSeconds));
+                WriteObject(ParallelOptions.Build(this, Name, Step, ThrottleLimit, GivenStrategy, Reducer, ErrorPolicy, TimeoutSeconds));
             }
             catch (Exception e) when (e is AgnoException || e is ArgumentException)
             {

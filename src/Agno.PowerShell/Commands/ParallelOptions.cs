@@ -13,14 +13,15 @@ namespace Agno.Commands
         /// <summary>PowerShell's usual default, as ForEach-Object -Parallel and Start-ThreadJob have it.</summary>
         public const int DefaultThrottleLimit = 5;
 
+        /// <summary>A parallel node; <paramref name="strategy"/> null and no <paramref name="reducers"/> leave its merge rules to the session's.</summary>
         public static ParallelNode Build(PSCmdlet caller, string name, WorkflowNode?[] branches, int throttleLimit,
-            MergeStrategy strategy, IDictionary? reducers, ErrorPolicy errorPolicy, int timeoutSeconds)
+            MergeStrategy? strategy, IDictionary? reducers, ErrorPolicy errorPolicy, int timeoutSeconds)
         {
             var node = new ParallelNode(name)
             {
                 ThrottleLimit = throttleLimit,
                 ErrorPolicy = errorPolicy,
-                MergePolicy = new MergePolicy { Strategy = strategy },
+                MergePolicy = MergeRules(caller, strategy, reducers),
             };
             if (timeoutSeconds > 0) node.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
             for (int i = 0; i < branches.Length; i++)
@@ -36,22 +37,27 @@ namespace Agno.Commands
                     throw new AgnoErrors.TargetedArgumentException(e, branch.Name);
                 }
             }
-            if (reducers != null)
+            return node;
+        }
+
+        /// <summary>Merge rules from -MergeStrategy and -Reducer (of a parallel node or a session); null when neither is given.</summary>
+        public static MergePolicy? MergeRules(PSCmdlet caller, MergeStrategy? strategy, IDictionary? reducers)
+        {
+            if (strategy == null && reducers == null) return null;
+            var policy = new MergePolicy { Strategy = strategy ?? MergeStrategy.LastWriteWins };
+            foreach (DictionaryEntry entry in reducers ?? new Hashtable())
             {
-                foreach (DictionaryEntry entry in reducers)
+                var key = entry.Key?.ToString() ?? "";
+                try
                 {
-                    var key = entry.Key?.ToString() ?? "";
-                    try
-                    {
-                        node.MergePolicy.WithReducer(key, ToReducer(caller, key, entry.Value is PSObject p ? p.BaseObject : entry.Value));
-                    }
-                    catch (ArgumentException e) when (!(e is AgnoErrors.TargetedArgumentException))
-                    {
-                        throw new AgnoErrors.TargetedArgumentException(e, key);
-                    }
+                    policy.WithReducer(key, ToReducer(caller, key, entry.Value is PSObject p ? p.BaseObject : entry.Value));
+                }
+                catch (ArgumentException e) when (!(e is AgnoErrors.TargetedArgumentException))
+                {
+                    throw new AgnoErrors.TargetedArgumentException(e, key);
                 }
             }
-            return node;
+            return policy;
         }
 
         private static IStateReducer ToReducer(PSCmdlet caller, string key, object? value) => value switch

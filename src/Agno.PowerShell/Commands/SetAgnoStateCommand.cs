@@ -37,27 +37,31 @@ namespace Agno.Commands
             var session = SessionRegistry.Require(this, Session);
             try
             {
+                StateCommit? commit;
                 if (ParameterSetName == "One")
                 {
                     if (!ShouldProcess($"key '{Key}' of session {session.SessionId}", "Set")) return;
-                    session.State.Set(Key, Value);
+                    commit = session.State.Change(state => state.Set(Key, Value));
                 }
                 else
                 {
                     var keys = InputObject.Keys.Cast<object>().Select(k => k?.ToString() ?? "").ToList();
                     if (!ShouldProcess($"keys {string.Join(", ", keys.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Set")) return;
                     // All or nothing: every value is copied into a fork first, then committed at once.
-                    var fork = session.State.Fork();
-                    foreach (DictionaryEntry entry in InputObject)
+                    commit = session.State.Change(state =>
                     {
-                        if (!(entry.Key is string key))
+                        foreach (DictionaryEntry entry in InputObject)
                         {
-                            throw new ArgumentException($"-InputObject has a key of type [{entry.Key.GetType().Name}] ('{entry.Key}'); keys must be strings. Nothing was stored.", nameof(InputObject));
+                            if (!(entry.Key is string key))
+                            {
+                                throw new ArgumentException($"-InputObject has a key of type [{entry.Key.GetType().Name}] ('{entry.Key}'); keys must be strings. Nothing was stored.", nameof(InputObject));
+                            }
+                            state.Set(key, entry.Value);
                         }
-                        fork.Set(key, entry.Value);
-                    }
-                    session.State.Apply(fork.GetDelta());
+                    });
                 }
+                // A stored session's commit that met another process's change to a key says so.
+                StoreWarnings.Write(this, commit?.Conflicts);
                 if (PassThru) WriteObject(session);
             }
             catch (Exception e) when (e is AgnoException || e is ArgumentException)

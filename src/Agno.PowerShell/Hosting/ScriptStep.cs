@@ -1,4 +1,6 @@
+using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using System.Threading;
 using System;
 using Agno.Core;
@@ -35,8 +37,17 @@ namespace Agno.Hosting
 
             public object? Reduce(object? baseValue, object? current, object? incoming) => Reduce(baseValue, current, incoming, default);
 
-            public object? Reduce(object? baseValue, object? current, object? incoming, CancellationToken cancellationToken) =>
-                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + _key)).RunReducer(_script, _key, baseValue, current, incoming, cancellationToken);
+            public object? Reduce(object? baseValue, object? current, object? incoming, CancellationToken cancellationToken)
+            {
+                var host = InvocationHost.Current;
+                if (host != null) return host.RunReducer(_script, _key, baseValue, current, incoming, cancellationToken);
+                // A session's reducer also merges a commit made outside any run (Set-AgnoState on a stored
+                // session meeting another process's change): that commit runs on the caller's pipeline thread.
+                if (Runspace.DefaultRunspace == null) throw NotInInvocation("reducer for " + _key);
+                var output = _script.Original.Invoke(baseValue, current, incoming);
+                var results = output.Select(o => o?.BaseObject is PSCustomObject ? o : o?.BaseObject).ToArray();
+                return results.Length == 1 ? results[0] : results;
+            }
         }
 
         private static InvalidOperationException NotInInvocation(string name) => new InvalidOperationException(
