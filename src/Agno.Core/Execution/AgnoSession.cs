@@ -140,6 +140,8 @@ namespace Agno.Core
         internal AgnoSession ForNode(AgnoState state, string nodeName) =>
             new AgnoSession(SessionId, UserId, Input, state, (ConcurrentDictionary<string, object?>)Metadata, _history, this, nodeName, null) { Output = Output };
 
-        public override string ToString() => $"Session {SessionId} ({State.Count} keys)";
+        // Never reaches a store: PowerShell calls ToString while it binds a parameter, and a refresh
+        // there would move the state a top-level Set-AgnoState is merged against.
+        public override string ToString() => $"Session {SessionId} ({State.CountInMemory} keys)";
     }
 }

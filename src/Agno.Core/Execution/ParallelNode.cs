@@ -113,11 +113,10 @@ namespace Agno.Core
                 throw;
             }
             cancellationToken.ThrowIfCancellationRequested(); // a stop or timeout during the merge leaves the state as it was
-            var commit = context.State.Apply(merge.Delta.WithBase(origin), environment.CheckpointFor(record));
+            Commit.Into(context.State, merge.Delta.WithBase(origin), environment.CheckpointFor(record), record);
             context.Output = completed.Select(i => sessions[i]!.Output).ToArray();
             record.KeysChanged = merge.Delta.Changes.Select(c => c.Key).ToList();
             record.Conflicts = merge.Conflicts;
-            if (commit != null) record.StoreConflicts = commit.Conflicts;
             if (failed.Count > 0) record.Finish(NodeStatus.CompletedWithErrors);
         }
     }

@@ -46,10 +46,9 @@ namespace Agno.Core
             }
 
             var delta = fork.GetDelta();
-            var commit = context.State.Apply(delta, environment.CheckpointFor(record));
+            Commit.Into(context.State, delta, environment.CheckpointFor(record), record);
             context.Output = own.Output;
             record.KeysChanged = delta.Changes.Select(c => c.Key).ToList();
-            if (commit != null) record.StoreConflicts = commit.Conflicts;
         }
 
         private Task StartBody(AgnoSession own, CancellationToken cancellationToken)

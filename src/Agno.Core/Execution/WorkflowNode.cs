@@ -147,7 +147,6 @@ namespace Agno.Core
             }
             catch (Exception e)
             {
-                if (e is StoreConflictException refused) record.StoreConflicts = refused.Conflicts; // recorded even though nothing was committed
                 record.Finish(e is TimedOutException ? NodeStatus.TimedOut : NodeStatus.Failed, e);
                 throw;
             }

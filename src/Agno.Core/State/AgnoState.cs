@@ -113,6 +113,9 @@ namespace Agno.Core
             }
         }
 
+        /// <summary>The count as memory has it, without asking a store (for display: never moves what the state shows).</summary>
+        internal int CountInMemory => System.Threading.Volatile.Read(ref _count);
+
         /// <summary>For a state bound to a store, the stored version it shows; 0 otherwise.</summary>
         public long Version => System.Threading.Interlocked.Read(ref _version);
 

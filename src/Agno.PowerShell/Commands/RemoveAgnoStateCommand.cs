@@ -27,7 +27,7 @@ namespace Agno.Commands
             {
                 Process();
             }
-            catch (ArgumentException e)
+            catch (Exception e) when (e is ArgumentException || e is AgnoException) // a stored session's store can fail a read too
             {
                 WriteError(AgnoErrors.FromException(e));
             }

@@ -66,6 +66,7 @@ namespace Agno.Commands
             }
             catch (Exception e) when (e is AgnoException || e is ArgumentException)
             {
+                if (e is StoreConflictException refused) StoreWarnings.Write(this, refused.Conflicts);
                 WriteError(AgnoErrors.FromException(e));
             }
         }
