@@ -35,13 +35,25 @@ BeforeAll {
         $values
     }
 
-    # The stored version of a session, as Get-AgnoSession lists it.
-    function Get-StoredVersion([string] $Store, [string] $SessionId) { (Get-AgnoSession -Store $Store -SessionId $SessionId).Version }
+    # A race on key k of session 'race' (k = 10): the child reads k, says ready and waits; this process
+    # commits k = 100; the child goes on. Returns this process's session, the version of its commit,
+    # and the child's lines.
+    function Invoke-Race([string] $Store, [string] $Script, [string] $Strategy) {
+        $mine = New-AgnoSession -SessionId race -Store $Store -State @{ k = 10 }
+        $child = Start-ChildPwsh -Script $Script -ArgumentList $Store, $Strategy
+        try {
+            Wait-ChildReady $child
+            Set-AgnoState -Session $mine -Key k -Value 100
+            $other = (Get-AgnoSession -Store $Store -SessionId race).Version
+            $mine, $other, (Complete-Child $child)
+        }
+        finally { Stop-ChildPwsh $child }
+    }
 }
 
 Describe 'Stored sessions across processes (issue 10)' {
     BeforeEach {
-        $dir = (New-Item -ItemType Directory -Path (Join-Path $TestDrive ([guid]::NewGuid().ToString('n')))).FullName
+        $dir = New-TestDirectory
         $store = Join-Path $dir 'agno.db'
     }
 
@@ -173,15 +185,7 @@ Set-AgnoState -Session $session -Key k -Value ($seen + 1) -WarningVariable w -Wa
             @{ Strategy = 'FirstWriteWins'; Kept = '100' }
             @{ Strategy = 'Reducer'; Kept = '101' }
         ) {
-            $mine = New-AgnoSession -SessionId race -Store $store -State @{ k = 10 }
-            $child = Start-ChildPwsh -Script $racer -ArgumentList $store, $Strategy
-            try {
-                Wait-ChildReady $child
-                Set-AgnoState -Session $mine -Key k -Value 100
-                $other = Get-StoredVersion $store race
-                $result = Complete-Child $child
-            }
-            finally { Stop-ChildPwsh $child }
+            $mine, $other, $result = Invoke-Race $store $racer $Strategy
             $result.error | Should -BeNullOrEmpty
             $result.warning | Should -BeLike "AgnoStoreConflict: key 'k' of session 'race' was changed by another commit (version $other)*"
             $result.k | Should -Be $Kept
@@ -189,27 +193,18 @@ Set-AgnoState -Session $session -Key k -Value ($seen + 1) -WarningVariable w -Wa
         }
 
         It 'under Fail refuses the conflicting Set-AgnoState with AgnoMergeConflict, warns, and commits nothing' {
-            $mine = New-AgnoSession -SessionId race -Store $store -State @{ k = 10 }
-            $child = Start-ChildPwsh -Script $racer -ArgumentList $store, 'Fail'
-            try {
-                Wait-ChildReady $child
-                Set-AgnoState -Session $mine -Key k -Value 100
-                $other = Get-StoredVersion $store race
-                $result = Complete-Child $child
-            }
-            finally { Stop-ChildPwsh $child }
+            $mine, $other, $result = Invoke-Race $store $racer 'Fail'
             $result.error | Should -BeLike "AgnoMergeConflict,Agno.Commands.SetAgnoStateCommand|*'k'*version $other*Nothing was committed*"
             $result.warning | Should -BeLike "AgnoStoreConflict: key 'k' of session 'race' was changed by another commit (version $other)*nothing was committed (Fail)."
             $result.k | Should -Be '100'
-            Get-StoredVersion $store race | Should -Be $other
+            (Get-AgnoSession -Store $store -SessionId race).Version | Should -Be $other
         }
 
         It 'records a workflow step''s conflict on the run record and warns; under Fail the step fails with AgnoMergeConflict and commits nothing' -ForEach @(
             @{ Strategy = 'LastWriteWins' }
             @{ Strategy = 'Fail' }
         ) {
-            $mine = New-AgnoSession -SessionId race -Store $store -State @{ k = 10 }
-            $child = Start-ChildPwsh -ArgumentList $store, $Strategy -Script @'
+            $mine, $other, $result = Invoke-Race $store @'
 param($ModulePath, $Store, $Strategy)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
@@ -231,14 +226,7 @@ catch {
 "status=$($run.Status)"
 "recorded=$($run.Steps[0].StoreConflicts.Key)@$($run.Steps[0].StoreConflicts.OtherVersion)"
 "history=$((Get-AgnoRun -Session $session -Last 1).StoreConflicts.Key)"
-'@
-            try {
-                Wait-ChildReady $child
-                Set-AgnoState -Session $mine -Key k -Value 100
-                $other = Get-StoredVersion $store race
-                $result = Complete-Child $child
-            }
-            finally { Stop-ChildPwsh $child }
+'@ $Strategy
             $result.warning | Should -BeLike "AgnoStoreConflict: key 'k' of session 'race' was changed by another commit (version $other)*"
             $result.recorded | Should -Be "k@$other"
             $result.history | Should -Be 'k'
