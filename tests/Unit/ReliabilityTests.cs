@@ -335,7 +335,7 @@ namespace Agno.Tests
             {
                 if (FailCommits) throw new StoreException("AgnoStoreWriteFailed", "The store 'fake' could not be written: disk full. Nothing was saved.");
                 Commits++;
-                return new StateCommit(delta, new StoredChanges(knownVersion + 1, delta.Changes, isWhole: false), Array.Empty<StoreConflict>());
+                return new StateCommit(new StoredChanges(knownVersion + 1, delta.Changes, isWhole: false), Array.Empty<StoreConflict>());
             }
 
             public void RunFinished(RunRecord run)

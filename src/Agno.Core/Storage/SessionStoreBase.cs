@@ -274,7 +274,7 @@ namespace Agno.Core
                     foreach (var change in final) memory[change.Key] = change;
                     changes = new StoredChanges(version, memory.Values.ToList(), isWhole: false);
                 }
-                return new StateCommit(new StateDelta(final.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase)), changes, conflicts);
+                return new StateCommit(changes, conflicts);
             });
 
         /// <summary>
