@@ -108,7 +108,7 @@ namespace Agno.Core
         {
             get
             {
-                Refresh();
+                if (_committer != null) Refresh();
                 return System.Threading.Volatile.Read(ref _count);
             }
         }
@@ -125,7 +125,7 @@ namespace Agno.Core
         public bool ContainsKey(string key)
         {
             if (key == null) throw NullKey();
-            Refresh();
+            if (_committer != null) Refresh();
             return _layers.TryGet(key, out _) || InvalidKey(key);
         }
 
@@ -154,7 +154,7 @@ namespace Agno.Core
         public bool TryGet(string key, out object? value)
         {
             if (key == null) throw NullKey();
-            Refresh();
+            if (_committer != null) Refresh(); // only a bound state has a store to look at; reads in memory stay as fast as they were
             if (_layers.TryGet(key, out var entry))
             {
                 value = entry.Shared ? entry.Value : Copier.Copy(entry.Value);
@@ -352,7 +352,6 @@ namespace Agno.Core
         /// <summary>For a bound state, catches up with what was committed since the version it shows.</summary>
         private void Refresh()
         {
-            if (_committer == null) return;
             lock (_writeLock) RefreshLocked();
         }
 
