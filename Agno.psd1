@@ -18,6 +18,8 @@
         'New-AgnoSession'
         'Get-AgnoSession'
         'Remove-AgnoSession'
+        'Get-AgnoRun'
+        'Optimize-AgnoStore'
         'Get-AgnoState'
         'Set-AgnoState'
         'Remove-AgnoState'

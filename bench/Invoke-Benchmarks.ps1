@@ -2,7 +2,8 @@
 .SYNOPSIS
     Runs every benchmark (engine and module) and writes docs/benchmarks.md.
 .DESCRIPTION
-    1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine.
+    1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine;
+       then runs its interleaved store benchmark (--store): <OutDir>/engine/store.json.
     2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against a copy of out/Agno (build.ps1 build
        lays it out) in <OutDir>/module: its results go to <OutDir>/module.json.
     3. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
@@ -65,6 +66,13 @@ function Invoke-EngineBenchmarks {
         throw "The engine benchmarks failed (exit $engineExit); see $engineLog."
     }
     Get-ChildItem (Join-Path $engineDir 'results') -Filter *-report-github.md | ForEach-Object { Get-Content $_.FullName | Out-Host }
+    # The store: interleaved rounds rather than BenchmarkDotNet (see bench/Agno.Benchmarks/StoreBenchmark.cs).
+    Write-Host 'Running the store benchmark...'
+    & dotnet @($engineArgs[0]) --store --out $engineDir @(if ($Quick) { '--quick' }) *>> $engineLog
+    if ($LASTEXITCODE -ne 0) {
+        Get-Content $engineLog -Tail 40 | Out-Host
+        throw "The store benchmark failed (exit $LASTEXITCODE); see $engineLog."
+    }
 }
 
 # --- 2. The module ------------------------------------------------------------------------------------
@@ -148,6 +156,15 @@ foreach ($file in Get-ChildItem (Join-Path $engineDir 'results') -Filter '*-repo
                 Min       = [double] $b.Statistics.Min
                 Max       = [double] $b.Statistics.Max
                 Allocated = [double] $b.Memory.BytesAllocatedPerOperation
+            })
+    }
+}
+$storeJson = Join-Path $engineDir 'store.json'
+if (Test-Path $storeJson) {
+    foreach ($r in (Get-Content $storeJson -Raw | ConvertFrom-Json).Results) {
+        $results.Add([pscustomobject][ordered]@{
+                Benchmark = $r.Benchmark; Case = $r.Case; Variant = $r.Variant; Unit = $r.Unit
+                Median = [double] $r.Median; Min = [double] $r.Min; Max = [double] $r.Max; Allocated = $null
             })
     }
 }
@@ -317,6 +334,36 @@ if ($stateSize -and $forkSize) {
     Add-Target "$($module.ForkCount) branches forked from a $($module.StateKeys)-key state use less than 10% more memory than the state" ("forks: $(Format-Value $forkSize.Median 'bytes') over a $(Format-Value $stateSize.Median 'bytes') state ({0:P2}); with one key set in each: $(Format-Value $changedSize.Median 'bytes') ({1:P2})" -f $ratio, $changedRatio) ($ratio -lt 0.1)
 }
 
+# --- Targets of issue 10 (stored sessions) -------------------------------------------------------------
+
+$storeTargets = [System.Collections.Generic.List[object]]::new()
+function Add-StoreTarget([string] $Target, [string] $Measured, $Met) {
+    $status = if ($null -eq $Met) { 'not measured' } elseif ($Met) { 'met' } else { '**missed**' }
+    $storeTargets.Add([pscustomobject]@{ Target = $Target; Measured = $Measured; Status = $status })
+}
+$storedStep = Find-Result 'Stored' 'one-step workflow' 'stored session'
+$memoryStep = Find-Result 'Stored' 'one-step workflow' 'session in memory'
+$twoCommits = Find-Result 'Stored' 'one-step workflow' 'two bare SQLite commits (disk)'
+if ($storedStep -and $memoryStep -and $twoCommits) {
+    $allowed = $memoryStep.Median + $twoCommits.Median
+    Add-StoreTarget 'A one-step workflow on a stored session costs at most the in-memory step plus two commits of disk time' "$(Format-Value $storedStep.Median 'ms') stored vs $(Format-Value $memoryStep.Median 'ms') in memory + $(Format-Value $twoCommits.Median 'ms') for two bare commits = $(Format-Value $allowed 'ms') allowed ($(Format-Ratio ($storedStep.Median / $allowed)) of it)" ($storedStep.Median -le $allowed)
+}
+$agnoCommit = Find-Result 'Store' 'commit of one key (Set)' 'Agno SqliteSessionStore'
+$bareCommit = Find-Result 'Store' 'commit of one key (Set)' 'bare Microsoft.Data.Sqlite transaction'
+if ($agnoCommit -and $bareCommit) {
+    $ratio = $agnoCommit.Median / $bareCommit.Median
+    Add-StoreTarget 'The store''s commit within 1.5x of a bare Microsoft.Data.Sqlite transaction writing the same rows' "$(Format-Value $agnoCommit.Median 'ms') vs $(Format-Value $bareCommit.Median 'ms') ($(Format-Ratio $ratio))" ($ratio -le 1.5)
+}
+$checkedRead = Find-Result 'Store' 'read of one key (Get), nothing changed' 'stored session (version check)'
+$memoryRead = Find-Result 'Store' 'read of one key (Get), nothing changed' 'session in memory'
+$checkedGet = Find-Result 'Stored' 'Get-AgnoState, one key, nothing changed' 'stored session (version check)'
+$memoryGet = Find-Result 'Stored' 'Get-AgnoState, one key, nothing changed' 'session in memory'
+if ($checkedRead -and $memoryRead) {
+    $measured = "engine: $(Format-Value $checkedRead.Median 'ns') vs $(Format-Value $memoryRead.Median 'ns') in memory, so the check costs $(Format-Value ($checkedRead.Median - $memoryRead.Median) 'ns')"
+    if ($checkedGet -and $memoryGet) { $measured += "; Get-AgnoState: $(Format-Value $checkedGet.Median 'ms') vs $(Format-Value $memoryGet.Median 'ms')" }
+    Add-StoreTarget 'A read of a stored session that nothing changed costs one version check (no reload), under 0.1 ms' $measured (($checkedRead.Median - $memoryRead.Median) -lt 100000)
+}
+
 # --- The machine --------------------------------------------------------------------------------------
 
 $memoryBytes = [GC]::GetGCMemoryInfo().TotalAvailableMemoryBytes
@@ -364,6 +411,12 @@ $md.Add('')
 $md.Add('| target | measured | result |')
 $md.Add('| --- | --- | --- |')
 foreach ($t in $targets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
+$md.Add('')
+$md.Add('## Targets (issue 10: stored sessions)')
+$md.Add('')
+$md.Add('| target | measured | result |')
+$md.Add('| --- | --- | --- |')
+foreach ($t in $storeTargets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
 $md.Add('')
 $analysis = Join-Path $PSScriptRoot 'analysis.md'
 if (-not $Quick -and (Test-Path $analysis)) {
@@ -418,10 +471,24 @@ $md.Add('')
 $md.Add("In fresh processes: ``GC.GetTotalMemory(`$true)`` (managed) and the process working set, before and after. The state is made by ``New-AgnoSession -State`` from a hashtable of $($module.StateKeys) keys (ints and short strings), the hashtable then dropped; the forks are ``SessionState.Fork()``, what each parallel branch gets; then each sets one key. The working set moves by whole pages and with the GC's own decisions, so only the managed numbers measure the forks. One JSON clone (the seed's fork) for scale: the seed's $($module.ForkCount) branches would hold $($module.ForkCount) of them.")
 $md.Add('')
 foreach ($l in Format-Cases 'Memory') { $md.Add($l) }
+$md.Add('## Stored sessions (SQLite)')
+$md.Add('')
+$md.Add('A session in a SQLite store file (WAL, synchronous FULL) on this machine''s disk, against one in memory. Each case''s variants run interleaved, one operation each per round, and are compared by their medians: a commit''s cost is mostly one fsync, which drifts on a shared disk.')
+$md.Add('')
+$md.Add("### Engine (``bench/Agno.Benchmarks --store``)")
+$md.Add('')
+$md.Add('The store''s commit of one key against a bare `Microsoft.Data.Sqlite` transaction writing the same rows (the value''s row and the session''s version, statements prepared once); a read of a stored session that nothing changed (a version check) against a read in memory; a one-step run of a C# step.')
+$md.Add('')
+foreach ($l in Format-Cases 'Store') { $md.Add($l) }
+$md.Add('### Module')
+$md.Add('')
+$md.Add('A one-step `Invoke-AgnoWorkflow`, a `Set-AgnoState` and a `Get-AgnoState`, stored against in memory; two bare commits through the module''s own `Microsoft.Data.Sqlite` (from PowerShell) for the disk time the target allows.')
+$md.Add('')
+foreach ($l in Format-Cases 'Stored') { $md.Add($l) }
 
 $reportDir = Split-Path -Parent $report
 if (-not (Test-Path $reportDir)) { New-Item -ItemType Directory -Path $reportDir | Out-Null }
 $md | Set-Content -Path $report -Encoding utf8
 Write-Host ''
-foreach ($t in $targets) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
+foreach ($t in @($targets) + @($storeTargets)) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
 Write-Host "Report written to $report ($('{0:mm\:ss}' -f $phases['total']))."

@@ -55,7 +55,7 @@ if ($known) {
 else {
     Write-Host "Creating session escalation-4711 in $Store." -ForegroundColor Cyan
 }
-$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' -Store $Store
+$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' -Store $Store -Force # -Force: out/demo may not exist yet
 Set-AgnoState -Key reviews -Value ((Get-AgnoState -Key reviews -ErrorAction SilentlyContinue) + 1)
 
 # 'findings' and 'open_items' are written by every branch: without reducers the last branch

@@ -26,6 +26,11 @@ namespace Agno.Core
         public TimeSpan Duration { get; private set; }
         public IReadOnlyList<string> KeysChanged { get; internal set; } = Array.Empty<string>();
         public IReadOnlyList<MergeConflict> Conflicts { get; internal set; } = Array.Empty<MergeConflict>();
+
+        /// <summary>Conflicts of this node's commit with other commits to a stored session (see <see cref="StoreConflict"/>).</summary>
+        public IReadOnlyList<StoreConflict> StoreConflicts { get; internal set; } = Array.Empty<StoreConflict>();
+
+        /// <summary>Why the node failed; for a run reloaded from a store, a <see cref="RecordedErrorException"/> with the original's message and id.</summary>
         public Exception? Error { get; internal set; }
         public IReadOnlyList<NodeRecord> Children => _children;
 
@@ -50,6 +55,15 @@ namespace Agno.Core
         {
             Duration = _clock?.Elapsed ?? TimeSpan.Zero;
             Status = status;
+            Error = error;
+        }
+
+        /// <summary>Sets what a stored record says of a node that ran in another process.</summary>
+        internal void Restore(NodeStatus status, DateTimeOffset? startedAt, TimeSpan duration, Exception? error)
+        {
+            Status = status;
+            StartedAt = startedAt;
+            Duration = duration;
             Error = error;
         }
 

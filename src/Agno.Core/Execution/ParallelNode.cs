@@ -20,7 +20,8 @@ namespace Agno.Core
 
         public override NodeKind Kind => NodeKind.Parallel;
         public IReadOnlyList<WorkflowNode> Branches => _branches;
-        public MergePolicy MergePolicy { get; set; } = new MergePolicy();
+        /// <summary>How the branches merge; null (the default) uses the session's rules (<see cref="AgnoSession.MergePolicy"/>).</summary>
+        public MergePolicy? MergePolicy { get; set; }
         public ErrorPolicy ErrorPolicy { get; set; } = ErrorPolicy.Stop;
 
         /// <summary>How many branches run at once; null runs them all at once.</summary>
@@ -104,7 +105,7 @@ namespace Agno.Core
             try
             {
                 merge = StateMerger.Merge(Name, origin,
-                    completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy, cancellationToken);
+                    completed.Select(i => new BranchDelta(chains[i][0].Name, sessions[i]!.State.GetDelta())).ToList(), MergePolicy ?? context.MergePolicy, cancellationToken);
             }
             catch (MergeConflictException conflict)
             {
@@ -112,7 +113,7 @@ namespace Agno.Core
                 throw;
             }
             cancellationToken.ThrowIfCancellationRequested(); // a stop or timeout during the merge leaves the state as it was
-            context.State.Apply(merge.Delta, environment.CheckpointFor(record));
+            Commit.Into(context.State, merge.Delta.WithBase(origin), environment.CheckpointFor(record), record);
             context.Output = completed.Select(i => sessions[i]!.Output).ToArray();
             record.KeysChanged = merge.Delta.Changes.Select(c => c.Key).ToList();
             record.Conflicts = merge.Conflicts;

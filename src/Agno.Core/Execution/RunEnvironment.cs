@@ -24,6 +24,6 @@ namespace Agno.Core
 
         /// <summary>The checkpoint a commit of <paramref name="record"/> completes: only the run's top-level nodes have one.</summary>
         public Checkpoint? CheckpointFor(NodeRecord record) =>
-            record == Run.Root || record.Parent == Run.Root ? new Checkpoint(Run.RunId, record.Name) : null;
+            record == Run.Root || record.Parent == Run.Root ? new Checkpoint(Run.RunId, Run.Name, record.Name) : null;
     }
 }

@@ -11,8 +11,9 @@ namespace Agno.Core
         public IRunObserver? Observer { get; set; }
 
         /// <summary>
-        /// Continue the last unfinished run of this node on a stored session: top-level nodes it
-        /// completed are skipped (recorded as Skipped). With no unfinished run, the run starts afresh.
+        /// Continue the last unfinished run of this node (from the store of a stored session, else from
+        /// the session's own history): top-level nodes it completed are skipped (recorded as Skipped).
+        /// With no unfinished run, the run starts afresh and its record's <see cref="RunRecord.IsResumed"/> is false.
         /// </summary>
         public bool Resume { get; set; }
     }

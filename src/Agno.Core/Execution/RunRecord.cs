@@ -7,15 +7,22 @@ namespace Agno.Core
     /// <summary>One run of a workflow or parallel node on a session: its outcome and a record per node.</summary>
     public sealed class RunRecord
     {
-        internal RunRecord(NodeRecord root, string sessionId, Guid runId)
+        internal RunRecord(NodeRecord root, string sessionId, Guid runId, bool isResumed)
         {
             Root = root;
             SessionId = sessionId;
             RunId = runId;
+            IsResumed = isResumed;
         }
 
         /// <summary>The run's id; a resumed run keeps the id of the run it continues.</summary>
         public Guid RunId { get; }
+
+        /// <summary>True when the run continued an unfinished earlier run (a resume that found one), skipping what it completed.</summary>
+        public bool IsResumed { get; }
+
+        /// <summary>True when the run did not complete (it failed, timed out, was stopped, or its process ended in it): a resume continues it.</summary>
+        public bool IsUnfinished => Status != NodeStatus.Completed && Status != NodeStatus.CompletedWithErrors;
         public string SessionId { get; }
         public string Name => Root.Name;
         public NodeStatus Status => Root.Status;
@@ -29,6 +36,9 @@ namespace Agno.Core
 
         /// <summary>Every conflict met by any merge of the run, whatever the strategy.</summary>
         public IReadOnlyList<MergeConflict> Conflicts => Root.Descendants().SelectMany(n => n.Conflicts).ToList();
+
+        /// <summary>Every conflict the run's commits met with other commits to the session (another process's), however resolved.</summary>
+        public IReadOnlyList<StoreConflict> StoreConflicts => Root.Descendants().SelectMany(n => n.StoreConflicts).ToList();
 
         /// <summary>
         /// The nodes that failed where they failed (a failed node none of whose children failed):

@@ -46,7 +46,7 @@ namespace Agno.Core
             }
 
             var delta = fork.GetDelta();
-            context.State.Apply(delta, environment.CheckpointFor(record));
+            Commit.Into(context.State, delta, environment.CheckpointFor(record), record);
             context.Output = own.Output;
             record.KeysChanged = delta.Changes.Select(c => c.Key).ToList();
         }

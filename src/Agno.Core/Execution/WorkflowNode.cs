@@ -84,10 +84,10 @@ namespace Agno.Core
             var chain = Chain();
             var root = new NodeRecord(Name, chain.Count > 1 ? NodeKind.Sequence : Kind, null);
             var journal = session.Journal;
-            var resume = options?.Resume == true ? journal?.FindUnfinishedRun(Name) : null;
-            var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid());
+            // A stored session resumes from its store (what any process ran), one in memory from its own history.
+            var resume = options?.Resume != true ? null : journal != null ? journal.FindUnfinishedRun(Name) : session.UnfinishedRun(Name);
+            var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid(), isResumed: resume != null);
             var environment = new RunEnvironment(options?.Observer, run, resume?.Completed);
-            journal?.RunStarted(run.RunId, Name);
             using var runTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options?.Timeout is TimeSpan limit) runTimeout.CancelAfter(limit);
             try
@@ -112,7 +112,7 @@ namespace Agno.Core
                 session.AddRun(run);
                 try
                 {
-                    journal?.RunFinished(run.RunId, root.Status);
+                    journal?.RunFinished(run);
                 }
                 catch (Exception) when (root.Status != NodeStatus.Completed && root.Status != NodeStatus.CompletedWithErrors)
                 {

@@ -11,7 +11,20 @@ namespace Agno.Core
 
         private readonly Dictionary<string, StateChange> _changes;
 
-        internal StateDelta(Dictionary<string, StateChange> changes) { _changes = changes; }
+        internal StateDelta(Dictionary<string, StateChange> changes, StateSnapshot? baseState = null)
+        {
+            _changes = changes;
+            Base = baseState;
+        }
+
+        /// <summary>
+        /// The state the changes were made against (a fork's base; a merge's pre-fork state), if known.
+        /// A store merges the delta with what others committed since this base.
+        /// </summary>
+        internal StateSnapshot? Base { get; }
+
+        /// <summary>The same changes, made against <paramref name="baseState"/>.</summary>
+        internal StateDelta WithBase(StateSnapshot baseState) => new StateDelta(_changes, baseState);
 
         public IReadOnlyCollection<StateChange> Changes => _changes.Values;
         public int Count => _changes.Count;

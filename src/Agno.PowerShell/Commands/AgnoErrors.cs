@@ -43,12 +43,6 @@ namespace Agno.Commands
             StepFailedException { InnerException: RuntimeException r } when r.ErrorRecord != null && r.ErrorRecord.CategoryInfo.Category != ErrorCategory.NotSpecified
                 => r.ErrorRecord.CategoryInfo.Category,
             StepFailedException _ => ErrorCategory.OperationStopped,
-            StoreException s => s.ErrorId switch
-            {
-                "AgnoSessionUserMismatch" => ErrorCategory.PermissionDenied,
-                "AgnoStoreNotFound" => ErrorCategory.ObjectNotFound,
-                _ => ErrorCategory.ResourceUnavailable,
-            },
             _ => e.Kind switch
             {
                 AgnoErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,

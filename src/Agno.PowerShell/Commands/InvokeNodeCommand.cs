@@ -43,8 +43,10 @@ namespace Agno.Commands
             if (run.IsFaulted)
             {
                 var failure = run.Exception!.GetBaseException();
+                if (failure is AgnoException { Run: { } failedRun }) StoreWarnings.Write(this, failedRun, resume);
                 ThrowTerminatingError(AgnoErrors.FromException(failure is AgnoException ? failure : run.Exception.InnerException!));
             }
+            StoreWarnings.Write(this, run.Result, resume);
             foreach (var error in AgnoErrors.ContinuedFailures(run.Result)) WriteError(error);
             if (PassThru) WriteObject(run.Result);
         }

@@ -1,5 +1,7 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Runspaces;
 using Agno.Core;
 
 namespace Agno.Hosting
@@ -32,8 +34,17 @@ namespace Agno.Hosting
 
             public string Name => $"scriptblock for '{_key}'";
 
-            public object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context) =>
-                (InvocationHost.Current ?? throw NotInInvocation("reducer for " + _key)).RunReducer(_script, _key, baseValue, current, incoming, context.CancellationToken);
+            public object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context)
+            {
+                var host = InvocationHost.Current;
+                if (host != null) return host.RunReducer(_script, _key, baseValue, current, incoming, context.CancellationToken);
+                // A session's reducer also merges a commit made outside any run (Set-AgnoState on a stored
+                // session meeting another process's change): that commit runs on the caller's pipeline thread.
+                if (Runspace.DefaultRunspace == null) throw NotInInvocation("reducer for " + _key);
+                var output = _script.Original.Invoke(baseValue, current, incoming);
+                var results = output.Select(o => o?.BaseObject is PSCustomObject ? o : o?.BaseObject).ToArray();
+                return results.Length == 1 ? results[0] : results;
+            }
         }
 
         private static InvalidOperationException NotInInvocation(string name) => new InvalidOperationException(
