@@ -13,6 +13,8 @@ namespace Agno.Core
         PermissionDenied,
         /// <summary>Stored data is not what it should be (a value that cannot be read, a file that is not a store).</summary>
         InvalidData,
+        /// <summary>Something could not be written where it should be (a store file that could not be created).</summary>
+        WriteFailed,
         /// <summary>A resource is not available now (a store that is locked, deleted or cannot be written).</summary>
         ResourceUnavailable,
         /// <summary>Changes could not be combined (a merge conflict under Fail, a reducer that cannot combine).</summary>

@@ -12,7 +12,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../Servers/Postgres.psm1') -Force
-    . (Join-Path $PSScriptRoot 'TestSupport.ps1')
+    Import-Module (Join-Path $PSScriptRoot 'AgnoTestSupport.psm1') -Force
 
     # The ids among these that still name a running process (a zombie has ended: it only waits
     # for its new parent to collect its exit status).

@@ -21,7 +21,8 @@ namespace Agno.Core
             "AgnoStoreNotFound" or "AgnoStoreFolderNotFound" or "AgnoSessionNotFound" or "AgnoSessionRemoved" => AgnoErrorKind.NotFound,
             "AgnoStoreIsFolder" => AgnoErrorKind.InvalidArgument,
             "AgnoStoreNotSqlite" or "AgnoStoreUnreadable" or "AgnoStoreValueUnreadable" or "AgnoStoreSchemaNewer" or "AgnoStoreMigrationFailed" => AgnoErrorKind.InvalidData,
-            _ => AgnoErrorKind.ResourceUnavailable, // busy, could not be created or written, deleted, replaced or closed while open
+            "AgnoStoreCreateFailed" => AgnoErrorKind.WriteFailed,
+            _ => AgnoErrorKind.ResourceUnavailable, // busy, could not be written, deleted, replaced or closed while open
         };
     }
 }

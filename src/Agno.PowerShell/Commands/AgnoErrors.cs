@@ -50,6 +50,7 @@ namespace Agno.Commands
                 AgnoErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
                 AgnoErrorKind.InvalidData => ErrorCategory.InvalidData,
                 AgnoErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+                AgnoErrorKind.WriteFailed => ErrorCategory.WriteError,
                 AgnoErrorKind.Conflict => ErrorCategory.InvalidResult,
                 AgnoErrorKind.Timeout => ErrorCategory.OperationTimeout,
                 AgnoErrorKind.Stopped => ErrorCategory.OperationStopped,
