@@ -134,8 +134,11 @@ function Invoke-Build {
     Invoke-Dotnet publish (Join-Path $root 'src/Agno.PowerShell/Agno.PowerShell.csproj') -c $configuration -o $publish --nologo --verbosity quiet
     if (Test-Path $moduleDir) { Remove-Item $moduleDir -Recurse -Force }
     New-Item -ItemType Directory -Path $moduleDir, (Join-Path $moduleDir 'en-US') | Out-Null
-    # PowerShell 7 ships System.* and Microsoft.Bcl.*; the module carries only what it adds.
-    Get-ChildItem $publish -Filter *.dll | Where-Object Name -Match '^(Agno\.|Microsoft\.Data\.Sqlite|SQLitePCLRaw\.)' | Copy-Item -Destination $moduleDir
+    # PowerShell 7 ships System.* and Microsoft.Bcl.*; the module carries only what it adds: SQLite,
+    # and Npgsql with the two Microsoft.Extensions abstractions it needs (8.0, which .NET 8 and 10 both load).
+    Get-ChildItem $publish -Filter *.dll |
+        Where-Object Name -Match '^(Agno\.|Microsoft\.Data\.Sqlite|SQLitePCLRaw\.|Npgsql\.dll$|Microsoft\.Extensions\.(Logging|DependencyInjection)\.Abstractions\.dll$)' |
+        Copy-Item -Destination $moduleDir
     Copy-Item (Join-Path $root 'Agno.Format.ps1xml'), (Join-Path $root 'LICENSE') $moduleDir
     Get-ChildItem (Join-Path $root 'docs/help') -File -Filter 'about_*' | Copy-Item -Destination (Join-Path $moduleDir 'en-US')
     $native = Join-Path (Get-PackagesRoot) ("sqlitepclraw.lib.e_sqlite3/{0}/runtimes" -f (Get-PinnedVersion 'SQLitePCLRaw.bundle_e_sqlite3'))

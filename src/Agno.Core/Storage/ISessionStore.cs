@@ -3,10 +3,10 @@ using System.Collections.Generic;
 
 namespace Agno.Core
 {
-    /// <summary>Where sessions live between processes: <see cref="InMemorySessionStore"/> or <see cref="SqliteSessionStore"/>.</summary>
+    /// <summary>Where sessions live between processes: <see cref="InMemorySessionStore"/>, <see cref="SqliteSessionStore"/>, or a database server's store (Agno.Storage.PostgreSql).</summary>
     public interface ISessionStore : IDisposable
     {
-        /// <summary>The store's file, or a name for a store in memory.</summary>
+        /// <summary>The store's file, its database (a URI without the password), or a name for a store in memory.</summary>
         string Location { get; }
 
         /// <summary>
@@ -32,5 +32,8 @@ namespace Agno.Core
         /// since then reloads its state whole, once) and gives back the space of deleted data.
         /// </summary>
         void Optimize();
+
+        /// <summary>The bytes the store takes: a file store's file and write-ahead log, a database's tables and indexes; 0 in memory.</summary>
+        long SpaceUsed();
     }
 }

@@ -153,6 +153,8 @@ namespace Agno.Core
 
         protected override void Compact() { }
 
+        public override long SpaceUsed() => 0;
+
         public override IReadOnlyList<SessionInfo> ListSessions(string? userId = null)
         {
             lock (_lock)

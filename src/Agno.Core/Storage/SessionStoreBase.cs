@@ -128,6 +128,39 @@ namespace Agno.Core
 
         public abstract IReadOnlyList<SessionInfo> ListSessions(string? userId = null);
 
+        /// <inheritdoc/>
+        public abstract long SpaceUsed();
+
+        /// <summary>The form stores index session ids and keys by: both compare case-insensitively.</summary>
+        protected static string Normalize(string text) => text.ToUpperInvariant();
+
+        /// <summary>A stored value read back; one that cannot be is an error naming its key, session and store, and nothing is loaded.</summary>
+        protected object? Decode(TypedJsonCodec codec, string sessionId, string key, string json)
+        {
+            try
+            {
+                return codec.Deserialize(json);
+            }
+            catch (Exception e) when (e is FormatException || e is InvalidOperationException || e is OverflowException || e is ArgumentException)
+            {
+                throw new StoreException("AgnoStoreValueUnreadable",
+                    $"The value of key '{key}' of session '{sessionId}' in store '{Location}' cannot be loaded: {e.Message} Nothing was loaded or changed.", e);
+            }
+        }
+
+        /// <summary>A value as stored; one the codec cannot write is refused, naming its key.</summary>
+        protected static string Encode(TypedJsonCodec codec, string key, object? value)
+        {
+            try
+            {
+                return codec.Serialize(value);
+            }
+            catch (FormatException e)
+            {
+                throw new ValueRefusedException(key, e.Message + " It cannot be saved to a store.", e);
+            }
+        }
+
         public AgnoSession OpenSession(string? sessionId, string? userId = null, object? input = null, IValueCopier? copier = null,
             int historyLimit = AgnoSession.DefaultHistoryLimit)
         {

@@ -56,7 +56,7 @@ namespace Agno.Core
                 DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_busyTimeout.TotalSeconds)),
             };
             _connection = new SqliteConnection(builder.ToString());
-            _connection.CreateFunction("agno_norm", (string text) => Norm(text), isDeterministic: true);
+            _connection.CreateFunction("agno_norm", (string text) => Normalize(text), isDeterministic: true);
             _identity = FileIdentity.Unknown;
             try
             {
@@ -371,11 +371,10 @@ namespace Agno.Core
         // ---- storage primitives --------------------------------------------------------------------------
 
         private static string Now() => DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture);
-        private static string Norm(string text) => text.ToUpperInvariant();
 
         protected override SessionRow? ReadSession(string sessionId)
         {
-            using var reader = Query("SELECT sid, session_id, user_id, version, pruned_version FROM sessions WHERE session_norm = $n", ("$n", Norm(sessionId)));
+            using var reader = Query("SELECT sid, session_id, user_id, version, pruned_version FROM sessions WHERE session_norm = $n", ("$n", Normalize(sessionId)));
             if (!reader.Read()) return null;
             return new SessionRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4));
         }
@@ -385,16 +384,16 @@ namespace Agno.Core
             var now = Now();
             Execute(@"INSERT INTO sessions (session_norm, session_id, user_id, version, pruned_version, input, created_at, updated_at)
                       VALUES ($n, $id, $user, 0, 0, $input, $now, $now)",
-                ("$n", Norm(sessionId)), ("$id", sessionId), ("$user", userId), ("$input", Serialize("(input)", input)), ("$now", now));
+                ("$n", Normalize(sessionId)), ("$id", sessionId), ("$user", userId), ("$input", Encode(_codec, "(input)", input)), ("$now", now));
             return new SessionRow((long)Scalar("SELECT last_insert_rowid()")!, sessionId, userId, 0, 0);
         }
 
         protected override object? ReadInput(string sessionId) =>
-            Load(sessionId, "(input)", (string)Scalar("SELECT input FROM sessions WHERE session_id = $id", ("$id", sessionId))!);
+            Decode(_codec, sessionId, "(input)", (string)Scalar("SELECT input FROM sessions WHERE session_id = $id", ("$id", sessionId))!);
 
         protected override void WriteInput(string sessionId, object? input) =>
             Execute("UPDATE sessions SET input = $input, updated_at = $now WHERE session_id = $id",
-                ("$input", Serialize("(input)", input)), ("$now", Now()), ("$id", sessionId));
+                ("$input", Encode(_codec, "(input)", input)), ("$now", Now()), ("$id", sessionId));
 
         protected override void SetVersion(string sessionId, long version) =>
             Execute("UPDATE sessions SET version = $v, updated_at = $now WHERE session_id = $id", ("$v", version), ("$now", Now()), ("$id", sessionId));
@@ -406,7 +405,7 @@ namespace Agno.Core
                 ? Query("SELECT key, value, version FROM state WHERE session_id = $id", ("$id", sessionId))
                 : Query("SELECT key, value, version FROM state WHERE session_id = $id AND version > $v", ("$id", sessionId), ("$v", sinceVersion.Value)))
             {
-                while (reader.Read()) entries.Add(new StoredEntry(reader.GetString(0), false, Load(sessionId, reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
+                while (reader.Read()) entries.Add(new StoredEntry(reader.GetString(0), false, Decode(_codec, sessionId, reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
             }
             if (sinceVersion == null) return entries;
             using (var reader = Query("SELECT key, version FROM removed WHERE session_id = $id AND version > $v", ("$id", sessionId), ("$v", sinceVersion.Value)))
@@ -416,45 +415,20 @@ namespace Agno.Core
             return entries;
         }
 
-        private object? Load(string sessionId, string key, string json)
-        {
-            try
-            {
-                return _codec.Deserialize(json);
-            }
-            catch (Exception e) when (e is FormatException || e is InvalidOperationException || e is OverflowException || e is ArgumentException)
-            {
-                throw new StoreException("AgnoStoreValueUnreadable",
-                    $"The value of key '{key}' of session '{sessionId}' in store '{Location}' cannot be loaded: {e.Message} Nothing was loaded or changed.", e);
-            }
-        }
-
-        private string Serialize(string key, object? value)
-        {
-            try
-            {
-                return _codec.Serialize(value);
-            }
-            catch (FormatException e)
-            {
-                throw new ValueRefusedException(key, e.Message + " It cannot be saved to a store.", e);
-            }
-        }
-
         protected override void WriteValue(string sessionId, string key, object? value, long version)
         {
             Execute(@"INSERT INTO state (session_id, key_norm, key, value, version) VALUES ($id, $k, $key, $v, $ver)
                       ON CONFLICT (session_id, key_norm) DO UPDATE SET value = excluded.value, version = excluded.version",
-                ("$id", sessionId), ("$k", Norm(key)), ("$key", key), ("$v", Serialize(key, value)), ("$ver", version));
-            Execute("DELETE FROM removed WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Norm(key)));
+                ("$id", sessionId), ("$k", Normalize(key)), ("$key", key), ("$v", Encode(_codec, key, value)), ("$ver", version));
+            Execute("DELETE FROM removed WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Normalize(key)));
         }
 
         protected override void DeleteValue(string sessionId, string key, long version)
         {
-            Execute("DELETE FROM state WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Norm(key)));
+            Execute("DELETE FROM state WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Normalize(key)));
             Execute(@"INSERT INTO removed (session_id, key_norm, key, version) VALUES ($id, $k, $key, $ver)
                       ON CONFLICT (session_id, key_norm) DO UPDATE SET key = excluded.key, version = excluded.version",
-                ("$id", sessionId), ("$k", Norm(key)), ("$key", key), ("$ver", version));
+                ("$id", sessionId), ("$k", Normalize(key)), ("$key", key), ("$ver", version));
         }
 
         protected override void SaveCheckpoint(string sessionId, Checkpoint checkpoint)
@@ -547,6 +521,8 @@ namespace Agno.Core
                 }
             }
         }
+
+        public override long SpaceUsed() => new[] { Location, Location + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
 
         public override IReadOnlyList<SessionInfo> ListSessions(string? userId = null) => InTransaction(false, () =>
         {

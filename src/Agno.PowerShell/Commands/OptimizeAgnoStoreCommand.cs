@@ -1,4 +1,3 @@
-using System.IO;
 using System.Management.Automation;
 using System;
 using Agno.Core;
@@ -25,21 +24,14 @@ namespace Agno.Commands
             {
                 var store = StoreCache.Resolve(this, Store, StoreCreation.None)!;
                 if (!ShouldProcess(store.Location, "Compact")) return;
-                long before = Size(store.Location);
+                long before = store.SpaceUsed();
                 store.Optimize();
-                WriteVerbose($"Store '{store.Location}': {before:N0} bytes before, {Size(store.Location):N0} after (with its write-ahead log).");
+                WriteVerbose($"Store '{store.Location}': {before:N0} bytes before, {store.SpaceUsed():N0} after.");
             }
             catch (Exception e) when (e is AgnoException || e is ArgumentException)
             {
                 ThrowTerminatingError(AgnoErrors.FromException(e));
             }
-        }
-
-        private static long Size(string path)
-        {
-            long size = 0;
-            foreach (var file in new[] { path, path + "-wal" }) if (File.Exists(file)) size += new FileInfo(file).Length;
-            return size;
         }
     }
 }
