@@ -15,11 +15,11 @@
     demo     builds, then runs the main example (examples/user-orders-report.ps1).
     clean    removes build output.
 
-    Test servers: before Pester runs, each tests/Servers/<Name>.psm1 that exports
+    Test servers: before the tests run, each tests/Servers/<Name>.psm1 that exports
     Start-AgnoTest<Name> is imported and that function called. It returns an object describing
     the running server, or $null (with a warning saying why) when the server cannot run here.
-    The Pester run gets every result as JSON in $env:AGNO_TEST_SERVERS, '{"<Name>": object or
-    null}', and tests that need a server skip without it. At the end, also on failure or
+    The xunit and Pester runs get every result as JSON in $env:AGNO_TEST_SERVERS, '{"<Name>":
+    object or null}', and tests that need a server skip without it. At the end, also on failure or
     Ctrl+C, Stop-AgnoTest<Name> is called with that object as its first argument.
 .PARAMETER Path
     test only: Pester test files or folders, and xunit test projects (a folder holding a
@@ -397,11 +397,10 @@ switch ($Task) {
             }
             if (Test-Path $results) { Remove-Item $results -Recurse -Force }
             $null = New-Item -ItemType Directory -Path $results
+            # One set of servers for the whole run: the xunit and the Pester tests both find them in $env:AGNO_TEST_SERVERS.
+            Start-TestServers $running $run
             if ($selection.Unit) { $all.Add((Invoke-UnitTests $selection.Unit)) }
-            if ($selection.Pester) {
-                Start-TestServers $running $run
-                $all.Add((Invoke-PesterTests $selection.Pester))
-            }
+            if ($selection.Pester) { $all.Add((Invoke-PesterTests $selection.Pester)) }
         }
         catch {
             $run.Problems.Add("Build or test run failed: $_")

@@ -16,7 +16,8 @@ namespace Agno.Storage.PostgreSql
         /// <summary>True for a failure that trying again can fix: the server restarting, a dropped or refused connection.</summary>
         public static bool IsTransient(Exception e, bool connected) => e switch
         {
-            PostgresException pg => pg.IsTransient,
+            // A lock or statement timeout the user set is an answer, not an outage: retrying would defeat it.
+            PostgresException pg => pg.IsTransient && pg.SqlState != "55P03" && pg.SqlState != "57014",
             // A statement that outlived the command timeout is not retried: it would only wait again.
             NpgsqlException { InnerException: TimeoutException _ } => !connected,
             NpgsqlException n => n.IsTransient,

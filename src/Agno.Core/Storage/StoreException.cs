@@ -2,7 +2,7 @@ using System;
 
 namespace Agno.Core
 {
-    /// <summary>A store could not be opened, read or written; the message names the file (or session) and what to do.</summary>
+    /// <summary>A store could not be opened, read or written; the message names the file or server (never a password), the session, and what to do.</summary>
     public sealed class StoreException : AgnoException
     {
         /// <summary>A store error with id <paramref name="errorId"/> (of the form Agno&lt;Name&gt;).</summary>
@@ -17,12 +17,13 @@ namespace Agno.Core
         /// <summary>What the user can do about it, by id: every store error has one of these kinds.</summary>
         public override AgnoErrorKind Kind => ErrorId switch
         {
-            "AgnoSessionUserMismatch" or "AgnoStoreAccessDenied" => AgnoErrorKind.PermissionDenied,
-            "AgnoStoreNotFound" or "AgnoStoreFolderNotFound" or "AgnoSessionNotFound" or "AgnoSessionRemoved" => AgnoErrorKind.NotFound,
-            "AgnoStoreIsFolder" => AgnoErrorKind.InvalidArgument,
+            "AgnoSessionUserMismatch" or "AgnoStoreAccessDenied" or "AgnoStoreAuthenticationFailed" => AgnoErrorKind.PermissionDenied,
+            "AgnoStoreNotFound" or "AgnoStoreFolderNotFound" or "AgnoSessionNotFound" or "AgnoSessionRemoved" or "AgnoStoreDatabaseNotFound" => AgnoErrorKind.NotFound,
+            "AgnoStoreIsFolder" or "AgnoStoreConnectionInvalid" => AgnoErrorKind.InvalidArgument,
+            "AgnoStoreTimeout" => AgnoErrorKind.Timeout,
             "AgnoStoreNotSqlite" or "AgnoStoreUnreadable" or "AgnoStoreValueUnreadable" or "AgnoStoreSchemaNewer" or "AgnoStoreMigrationFailed" => AgnoErrorKind.InvalidData,
             "AgnoStoreCreateFailed" => AgnoErrorKind.WriteFailed,
-            _ => AgnoErrorKind.ResourceUnavailable, // busy, could not be written, deleted, replaced or closed while open
+            _ => AgnoErrorKind.ResourceUnavailable, // busy, unavailable (a server not reached), could not be written, deleted, replaced or closed while open
         };
     }
 }
