@@ -24,7 +24,7 @@ namespace Agno.Storage.PostgreSql
             _ => false,
         };
 
-        public static StoreException Translate(Exception e, PostgresTarget target, bool write, bool inDoubt, TimeSpan? retriedFor)
+        public static StoreException Translate(Exception e, PostgresTarget target, bool write, bool connected, bool inDoubt, TimeSpan? retriedFor)
         {
             var builder = target.Builder;
             string user = builder.Username ?? Environment.UserName;
@@ -49,7 +49,7 @@ namespace Agno.Storage.PostgreSql
                 case PostgresException pg when pg.SqlState == "57014":
                     return new StoreException("AgnoStoreTimeout",
                         $"{server} cancelled a statement of store '{target.Location}' ({pg.SqlState}: {pg.MessageText}). {nothing} Raise statement_timeout for the store's user, or look for what holds the store's rows.", e);
-                case NpgsqlException { InnerException: TimeoutException _ } when retriedFor == null:
+                case NpgsqlException { InnerException: TimeoutException _ } when connected:
                     return new StoreException("AgnoStoreTimeout",
                         $"{server} did not answer a statement of store '{target.Location}' within the command timeout ({builder.CommandTimeout.ToString(CultureInfo.InvariantCulture)} s). {nothing} Raise 'Command Timeout' in the store string, or look for what holds the store's rows.", e);
                 case PostgresException pg when pg.SqlState == "55P03":
@@ -61,13 +61,14 @@ namespace Agno.Storage.PostgreSql
                 default:
                     string tried = retriedFor is TimeSpan t && t > TimeSpan.Zero ? $", and still not after trying for {t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s" : "";
                     return new StoreException("AgnoStoreUnavailable",
-                        $"{server} cannot be reached for store '{target.Location}' ({Reason(e)}){tried}. {nothing} Check that the server runs and accepts connections there.", e);
+                        $"{server} cannot be reached for store '{target.Location}' ({Reason(e, target)}){tried}. {nothing} Check that the server runs and accepts connections there.", e);
             }
         }
 
-        private static string Reason(Exception e)
+        private static string Reason(Exception e, PostgresTarget target)
         {
             if (e is PostgresException pg) return $"{pg.SqlState}: {pg.MessageText}";
+            if (e.InnerException is TimeoutException) return $"no answer within the connect timeout of {target.Builder.Timeout.ToString(CultureInfo.InvariantCulture)} s";
             var inner = e.InnerException;
             while (inner != null && !(inner is SocketException) && !(inner is TimeoutException) && !(inner is System.IO.IOException) && inner.InnerException != null) inner = inner.InnerException;
             return inner == null || inner.Message == e.Message ? e.Message : $"{e.Message}: {inner.Message}";

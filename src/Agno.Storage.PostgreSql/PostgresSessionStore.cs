@@ -108,7 +108,7 @@ namespace Agno.Storage.PostgreSql
                         inDoubt = committed == null;
                     }
                     bool retry = !inDoubt && _reached && PostgresErrors.IsTransient(e, transaction.Connected) && clock.Elapsed < _retryFor;
-                    if (!retry) throw PostgresErrors.Translate(e, _target, write, inDoubt, _reached && PostgresErrors.IsTransient(e, transaction.Connected) ? clock.Elapsed : (TimeSpan?)null);
+                    if (!retry) throw PostgresErrors.Translate(e, _target, write, transaction.Connected, inDoubt, _reached && PostgresErrors.IsTransient(e, transaction.Connected) ? clock.Elapsed : (TimeSpan?)null);
                     _source.Clear(); // the pool's idle connections died with this one: the next open makes a new one
                     Backoff(attempt);
                 }
@@ -353,7 +353,7 @@ namespace Agno.Storage.PostgreSql
             }
             catch (NpgsqlException e)
             {
-                throw PostgresErrors.Translate(e, _target, write, inDoubt: false, retriedFor: null);
+                throw PostgresErrors.Translate(e, _target, write, connected: true, inDoubt: false, retriedFor: null);
             }
         }
 

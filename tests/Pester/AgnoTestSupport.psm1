@@ -214,10 +214,138 @@ function Invoke-SqliteNonQuery([string] $Path, [string] $Sql, [hashtable] $Param
     finally { $connection.Dispose() }
 }
 
-# Everything a store file holds, as text, to show that a refused operation changed nothing.
+# Everything a store holds, as text, to show that a refused operation changed nothing.
 function Get-StoreDump([string] $Path) {
+    if (Test-PostgresStore $Path) {
+        $tables = 'agno_schema', 'agno_sessions', 'agno_state', 'agno_runs', 'agno_run_nodes'
+        return @(foreach ($table in $tables) { Invoke-PostgresQuery $Path "SELECT * FROM $table ORDER BY 1, 2" }) | ConvertTo-Json -Compress -Depth 3
+    }
     $tables = @(Invoke-SqliteQuery $Path "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").name
     @(foreach ($table in $tables) { Invoke-SqliteQuery $Path "SELECT * FROM $table ORDER BY 1, 2" }) | ConvertTo-Json -Compress -Depth 3
 }
+
+# ---- stores of both kinds: the contract tests run against a SQLite file and a PostgreSQL schema ----
+
+# The PostgreSQL server build.ps1 test started for the run (from $env:AGNO_TEST_SERVERS), or $null.
+function Get-AgnoTestPostgres {
+    if (-not $env:AGNO_TEST_SERVERS) { return $null }
+    ($env:AGNO_TEST_SERVERS | ConvertFrom-Json).Postgres
+}
+
+# Why the tests of a store kind cannot run here, or $null when they can.
+function Get-TestStoreSkipReason([string] $Kind) {
+    if ($Kind -ne 'PostgreSQL' -or (Get-AgnoTestPostgres)) { return $null }
+    if (-not $env:AGNO_TEST_SERVERS) { return 'no PostgreSQL test server: $env:AGNO_TEST_SERVERS is not set (build.ps1 test starts one and sets it)' }
+    'no PostgreSQL test server: build.ps1 test could not start one here (see its warning)'
+}
+
+# The kinds of store the contract tests run against, for -ForEach.
+function Get-TestStoreKinds { @(@{ Kind = 'SQLite' }, @{ Kind = 'PostgreSQL' }) }
+
+# A new, empty store of the kind: a file in a folder of its own, or a PostgreSQL connection string
+# (TCP, with the password) whose search path is a new schema of its own.
+function New-TestStore([string] $Kind) {
+    if ($Kind -eq 'SQLite') { return Join-Path (New-TestDirectory) 'agno.db' }
+    $server = Get-AgnoTestPostgres
+    if (-not $server) { throw (Get-TestStoreSkipReason $Kind) }
+    $schema = 't_' + [guid]::NewGuid().ToString('n')
+    $null = Invoke-PostgresQuery $server.ConnectionString "CREATE SCHEMA $schema"
+    $builder = [Data.Common.DbConnectionStringBuilder]::new()
+    $builder.set_ConnectionString($server.ConnectionString)
+    $builder['Search Path'] = $schema
+    $builder.get_ConnectionString()
+}
+
+# A PostgreSQL test store's keyword string as the postgresql:// URI a user would write (password
+# percent-encoded unless -NoPassword, the search path as options).
+function ConvertTo-TestStoreUri([string] $Store, [switch] $NoPassword) {
+    $b = [Data.Common.DbConnectionStringBuilder]::new()
+    $b.set_ConnectionString($Store)
+    $password = if ($NoPassword) { '' } else { ':' + [uri]::EscapeDataString($b['Password']) }
+    'postgresql://{0}{1}@{2}:{3}/{4}?options={5}' -f $b['Username'], $password, $b['Host'], $b['Port'], $b['Database'], [uri]::EscapeDataString("-c search_path=$($b['Search Path'])")
+}
+
+function Test-PostgresStore([string] $Store) { $Store -match '^(postgres(ql)?://|.*\bHost=)' }
+
+# Runs SQL on a PostgreSQL store (a keyword connection string) with the module's own Npgsql; returns rows as PSCustomObjects.
+function Invoke-PostgresQuery([string] $Store, [string] $Sql, [object[]] $Parameters = @()) {
+    if (-not ('Npgsql.NpgsqlConnection' -as [type])) { Add-Type -LiteralPath (Join-Path $script:AgnoModuleDir 'Npgsql.dll') }
+    # Unpooled: a test that restarts the server must not leave this helper a dead pooled connection.
+    $connection = [Npgsql.NpgsqlConnection]::new("$Store;Pooling=false")
+    try {
+        $connection.Open()
+        $command = $connection.CreateCommand()
+        $command.CommandText = $Sql
+        foreach ($p in $Parameters) { $null = $command.Parameters.Add([Npgsql.NpgsqlParameter]@{ Value = $p }) }
+        $reader = $command.ExecuteReader()
+        try {
+            while ($reader.Read()) {
+                $row = [ordered]@{}
+                for ($i = 0; $i -lt $reader.FieldCount; $i++) { $row[$reader.GetName($i)] = $reader.GetValue($i) }
+                [pscustomobject]$row
+            }
+        }
+        finally { $reader.Dispose() }
+    }
+    finally { $connection.Dispose() }
+}
+
+# A session's stored values (key, value as stored JSON), in key order, from either kind of store.
+function Get-StoredValues([string] $Store, [string] $SessionId) {
+    if (Test-PostgresStore $Store) {
+        Invoke-PostgresQuery $Store 'SELECT key, value FROM agno_state WHERE session_key = $1 AND value IS NOT NULL ORDER BY key_norm COLLATE "C"' $SessionId.ToUpperInvariant()
+    }
+    else { Invoke-SqliteQuery $Store 'SELECT key, value FROM state WHERE session_id = $id ORDER BY key_norm' @{ '$id' = $SessionId } }
+}
+
+# A session's stored runs (run_id as text, status), oldest first.
+function Get-StoredRuns([string] $Store, [string] $SessionId) {
+    if (Test-PostgresStore $Store) {
+        Invoke-PostgresQuery $Store 'SELECT run_id::text AS run_id, status FROM agno_runs WHERE session_key = $1 ORDER BY seq' $SessionId.ToUpperInvariant()
+    }
+    else { Invoke-SqliteQuery $Store 'SELECT run_id, status FROM runs WHERE session_id = $id ORDER BY seq' @{ '$id' = $SessionId } }
+}
+
+# The nodes a stored run completed.
+function Get-StoredRunNodes([string] $Store, [string] $RunId) {
+    if (Test-PostgresStore $Store) { (Invoke-PostgresQuery $Store 'SELECT node FROM agno_run_nodes WHERE run_id = $1::uuid ORDER BY node' $RunId).node }
+    else { (Invoke-SqliteQuery $Store 'SELECT node FROM run_nodes WHERE run_id = $r ORDER BY node' @{ '$r' = $RunId }).node }
+}
+
+# How many stored rows of state, runs and completed nodes belong to no session the store has.
+function Get-StoreOrphanCount([string] $Store) {
+    if (Test-PostgresStore $Store) {
+        (Invoke-PostgresQuery $Store @'
+SELECT (SELECT count(*) FROM agno_state WHERE session_key NOT IN (SELECT session_key FROM agno_sessions))
+     + (SELECT count(*) FROM agno_runs WHERE session_key NOT IN (SELECT session_key FROM agno_sessions))
+     + (SELECT count(*) FROM agno_run_nodes WHERE run_id NOT IN (SELECT run_id FROM agno_runs)) AS n
+'@).n
+    }
+    else {
+        (Invoke-SqliteQuery $Store @'
+SELECT (SELECT COUNT(*) FROM state WHERE session_id NOT IN (SELECT session_id FROM sessions))
+     + (SELECT COUNT(*) FROM runs WHERE session_id NOT IN (SELECT session_id FROM sessions))
+     + (SELECT COUNT(*) FROM run_nodes WHERE run_id NOT IN (SELECT run_id FROM runs)) AS n
+'@).n
+    }
+}
+
+# 'ok' when the store's data is sound: SQLite's integrity_check; a PostgreSQL server keeps its own files sound (a killed client cannot break them).
+function Test-StoreSound([string] $Store) {
+    if (Test-PostgresStore $Store) { return 'ok' }
+    @(Invoke-SqliteQuery $Store 'PRAGMA integrity_check').integrity_check
+}
+
+# Overwrites a stored value's JSON behind the store's back (a tampered or foreign row); returns the rows changed.
+function Set-StoredValue([string] $Store, [string] $SessionId, [string] $Key, [string] $Json) {
+    if (Test-PostgresStore $Store) {
+        $null = Invoke-PostgresQuery $Store 'UPDATE agno_state SET value = $1 WHERE session_key = $2 AND key = $3' $Json, $SessionId.ToUpperInvariant(), $Key
+        @(Invoke-PostgresQuery $Store 'SELECT 1 AS n FROM agno_state WHERE session_key = $1 AND key = $2 AND value = $3' $SessionId.ToUpperInvariant(), $Key, $Json).Count
+    }
+    else {
+        Invoke-SqliteNonQuery $Store 'UPDATE state SET value = $v WHERE session_id = $s AND key = $k' @{ '$v' = $Json; '$s' = $SessionId; '$k' = $Key }
+    }
+}
+
 
 Export-ModuleMember -Function *

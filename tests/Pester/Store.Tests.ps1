@@ -2,7 +2,8 @@
 # Durable sessions (issue 4), driven as a user drives them: stores shared by separate pwsh
 # processes, a child killed with SIGKILL in the middle of a step, concurrent writers, and the
 # store's refusals. StoreProcesses.Tests.ps1 holds issue 10's (no lost update, conflicts, ids,
-# history, store paths). Every test has its own store file under its own directory of $TestDrive.
+# history, store paths). The contract runs against both kinds of store (issue 13): every test has
+# its own SQLite file, or its own schema in the PostgreSQL server build.ps1 test started.
 # No Start-Sleep synchronises anything here: children report readiness on stdout, wait for a
 # line on stdin, or create a marker file that the test polls for with a bounded loop.
 
@@ -12,10 +13,11 @@ BeforeAll {
     Initialize-TestSqlite
 }
 
-Describe 'Durable sessions: the SQLite store' {
+Describe 'Durable sessions: a <Kind> store' -ForEach @(@{ Kind = 'SQLite' }, @{ Kind = 'PostgreSQL' }) {
     BeforeEach {
-        $dir = (New-Item -ItemType Directory -Path (Join-Path $TestDrive ([guid]::NewGuid().ToString('n')))).FullName
-        $store = Join-Path $dir 'agno.db'
+        if ($noServer = Get-TestStoreSkipReason $Kind) { Set-ItResult -Skipped -Because $noServer }
+        $dir = New-TestDirectory
+        $store = New-TestStore $Kind
     }
 
     Context 'A stored session across processes' {
@@ -153,14 +155,14 @@ Invoke-AgnoWorkflow $workflow -Session $session
             }
 
             # The file is sound, and holds step one's changes and none of step two's.
-            @(Invoke-SqliteQuery $store 'PRAGMA integrity_check').integrity_check | Should -Be @('ok')
-            $rows = Invoke-SqliteQuery $store 'SELECT key, value FROM state WHERE session_id = $id ORDER BY key_norm' @{ '$id' = 'nightly-1' }
+            Test-StoreSound $store | Should -Be @('ok')
+            $rows = Get-StoredValues $store 'nightly-1'
             $rows.key | Should -Be @('step_one_runs', 'user')
             ($rows | Where-Object key -EQ 'step_one_runs').value | Should -Be '{"t":"i32","v":1}'
-            $runRow = @(Invoke-SqliteQuery $store 'SELECT run_id, status FROM runs WHERE session_id = $id' @{ '$id' = 'nightly-1' })
+            $runRow = @(Get-StoredRuns $store 'nightly-1')
             $runRow.Count | Should -Be 1
             $runRow[0].status | Should -Be 'Running'
-            (Invoke-SqliteQuery $store 'SELECT node FROM run_nodes WHERE run_id = $r' @{ '$r' = $runRow[0].run_id }).node | Should -Be @('fetch-user')
+            Get-StoredRunNodes $store $runRow[0].run_id | Should -Be @('fetch-user')
             (Get-AgnoSession -Store $store -SessionId nightly-1).LastRunStatus | Should -Be 'Running'
 
             $session = New-AgnoSession -SessionId nightly-1 -Store $store
@@ -190,11 +192,11 @@ Invoke-AgnoWorkflow $workflow -Session $session
             $orders | Should -Be @('o-1', 'o-2')
             Get-AgnoState -Session $session -Key report | Should -Be 'sent'
 
-            $stored = Invoke-SqliteQuery $store 'SELECT key, value FROM state WHERE session_id = $id ORDER BY key_norm' @{ '$id' = 'nightly-1' }
+            $stored = Get-StoredValues $store 'nightly-1'
             $stored.key | Should -Be @('orders', 'report', 'step_one_runs', 'user')
             ($stored | Where-Object key -EQ 'step_one_runs').value | Should -Be '{"t":"i32","v":1}'
             (Get-AgnoSession -Store $store -SessionId nightly-1).LastRunStatus | Should -Be 'Completed'
-            @(Invoke-SqliteQuery $store 'PRAGMA integrity_check').integrity_check | Should -Be @('ok')
+            Test-StoreSound $store | Should -Be @('ok')
         }
 
         It 'keeps all 800 keys that four processes set at once on one session, one Set-AgnoState per key' {
@@ -232,7 +234,7 @@ for ($i = 0; $i -lt 200; $i++) { Set-AgnoState -Session $session -Key "w$Id-k$i"
             $all.Count | Should -Be 800
             $missing = foreach ($id in 1..4) { foreach ($i in 0..199) { if ($all["w$id-k$i"] -ne $i) { "w$id-k$i" } } }
             $missing | Should -BeNullOrEmpty
-            @(Invoke-SqliteQuery $store 'PRAGMA integrity_check').integrity_check | Should -Be @('ok')
+            Test-StoreSound $store | Should -Be @('ok')
         }
 
         It 'opens a store that does not exist yet from four processes at once' {
@@ -309,8 +311,7 @@ $t = Get-AgnoState -Session $session -Key transformed
             Set-AgnoState -Session $victim -Key handle -Value 'x'
             $other = New-AgnoSession -SessionId other -Store $store
             Set-AgnoState -Session $other -Key fine -Value 'yes'
-            Invoke-SqliteNonQuery $store 'UPDATE state SET value = ''{"t":"System.Diagnostics.Process","v":"x"}'' WHERE session_id = ''victim'' AND key = ''handle''' |
-                Should -Be 1
+            Set-StoredValue $store victim handle '{"t":"System.Diagnostics.Process","v":"x"}' | Should -Be 1
             $before = Get-StoreDump $store
 
             $e = { New-AgnoSession -SessionId victim -Store $store } | Should -Throw -PassThru
@@ -319,8 +320,7 @@ $t = Get-AgnoState -Session $session -Key transformed
             $e.Exception.Message | Should -BeLike "*'handle'*"
             $e.Exception.Message | Should -BeLike '*System.Diagnostics.Process*'
             Get-StoreDump $store | Should -BeExactly $before
-            (Invoke-SqliteQuery $store 'SELECT value FROM state WHERE session_id = ''victim'' AND key = ''handle''').value |
-                Should -BeExactly '{"t":"System.Diagnostics.Process","v":"x"}'
+            (Get-StoredValues $store victim | Where-Object key -EQ handle).value | Should -BeExactly '{"t":"System.Diagnostics.Process","v":"x"}'
             Get-AgnoState -Key fine | Should -Be 'yes' -Because 'the refused session did not become the current one'
             Get-AgnoState -Session (New-AgnoSession -SessionId other -Store $store) -Key fine | Should -Be 'yes'
             (Get-AgnoSession -Store $store).SessionId | Should -Be @('other', 'victim')
@@ -342,50 +342,6 @@ $t = Get-AgnoState -Session $session -Key transformed
             Get-AgnoState -Session (New-AgnoSession -SessionId account -UserId alice -Store $store) -Key secret | Should -Be 's3cr3t'
         }
 
-        It 'creates the store file readable and writable by its owner alone (0600)' -Skip:$IsWindows {
-            $path = Join-Path $dir 'not/yet/there/agno.db'
-            $s = New-AgnoSession -SessionId mode -Store $path -Force
-            Set-AgnoState -Session $s -Key k -Value 'v'
-
-            $ownerOnly = [System.IO.UnixFileMode]'UserRead, UserWrite'
-            (Get-Item -LiteralPath $path).UnixFileMode | Should -Be $ownerOnly
-            foreach ($companion in "$path-wal", "$path-shm") {
-                if (Test-Path -LiteralPath $companion) { (Get-Item -LiteralPath $companion).UnixFileMode | Should -Be $ownerOnly -Because "$companion holds the store's data too" }
-            }
-        }
-
-        It 'refuses a file that is not SQLite (AgnoStoreNotSqlite), naming it, and leaves it byte for byte' {
-            $path = Join-Path $dir 'notes.txt'
-            $bytes = [Text.Encoding]::UTF8.GetBytes("Not a database: a user's notes, which must survive.`n" * 20)
-            [IO.File]::WriteAllBytes($path, $bytes)
-            $tiny = Join-Path $dir 'tiny.txt'
-            [IO.File]::WriteAllBytes($tiny, [byte[]](104, 105))
-
-            $e = { New-AgnoSession -SessionId s -Store $path } | Should -Throw -PassThru
-            $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite*'
-            $e.Exception.Message | Should -BeLike "*$path*"
-            $e = { Get-AgnoSession -Store $path } | Should -Throw -PassThru
-            $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite*'
-            $e = { New-AgnoSession -Store $tiny } | Should -Throw -PassThru
-            $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite*'
-            $e.Exception.Message | Should -BeLike "*$tiny*"
-
-            [IO.File]::ReadAllBytes($path) | Should -Be $bytes
-            [IO.File]::ReadAllBytes($tiny) | Should -Be ([byte[]](104, 105))
-            @(Get-ChildItem -LiteralPath $dir -Force).Name | Sort-Object | Should -Be @('notes.txt', 'tiny.txt')
-        }
-
-        It 'refuses a corrupt SQLite file, naming it, and leaves it byte for byte' {
-            $path = Join-Path $dir 'corrupt.db'
-            $bytes = [Text.Encoding]::ASCII.GetBytes("SQLite format 3`0" + ('garbage!' * 600))
-            [IO.File]::WriteAllBytes($path, $bytes)
-
-            $e = { New-AgnoSession -SessionId s -Store $path } | Should -Throw -PassThru
-            $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStore*'
-            $e.Exception.Message | Should -BeLike "*$path*"
-            [IO.File]::ReadAllBytes($path) | Should -Be $bytes
-            @(Get-ChildItem -LiteralPath $dir -Force).Name | Should -Be @('corrupt.db')
-        }
     }
 
     Context 'Get-AgnoSession and Remove-AgnoSession' {
@@ -442,10 +398,11 @@ $t = Get-AgnoState -Session $session -Key transformed
             Get-AgnoSession -Store $store -SessionId piped | Remove-AgnoSession -Confirm:$false
             @(Get-AgnoSession -Store $store).SessionId | Should -Be @('keep')
 
-            foreach ($table in 'state', 'runs') {
-                (Invoke-SqliteQuery $store "SELECT session_id FROM $table").session_id | Sort-Object -Unique | Should -Be @('keep')
+            foreach ($gone in 'drop', 'piped') {
+                Get-StoredValues $store $gone | Should -BeNullOrEmpty
+                Get-StoredRuns $store $gone | Should -BeNullOrEmpty
             }
-            (Invoke-SqliteQuery $store 'SELECT COUNT(*) AS n FROM run_nodes WHERE run_id NOT IN (SELECT run_id FROM runs)').n | Should -Be 0
+            Get-StoreOrphanCount $store | Should -Be 0
             Get-AgnoState -Session (New-AgnoSession -SessionId keep -Store $store) -Key k | Should -Be 'keep'
             @(Get-AgnoState -Session (New-AgnoSession -SessionId drop -Store $store)) | Should -HaveCount 0 -Because 'a removed session opens as a new, empty one'
 
@@ -464,7 +421,7 @@ $t = Get-AgnoState -Session $session -Key transformed
             $s = New-AgnoSession -SessionId from-env
             Set-AgnoState -Session $s -Key greeting -Value 'hello'
 
-            Test-Path -LiteralPath $store | Should -BeTrue
+            if ($Kind -eq 'SQLite') { Test-Path -LiteralPath $store | Should -BeTrue }
             $listed = @(Get-AgnoSession -Store $store)
             $listed.SessionId | Should -Be @('from-env')
             $listed[0].KeyCount | Should -Be 1
@@ -477,7 +434,7 @@ Get-AgnoState -Session (New-AgnoSession -SessionId from-env) -Key greeting
 '@ | Should -Be @('hello')
 
             # -Store wins over the variable.
-            $elsewhere = Join-Path $dir 'elsewhere.db'
+            $elsewhere = New-TestStore $Kind
             Get-AgnoState -Session (New-AgnoSession -SessionId from-env -Store $elsewhere) -Key greeting -ErrorAction SilentlyContinue |
                 Should -BeNullOrEmpty
             @(Get-AgnoSession -Store $elsewhere).SessionId | Should -Be @('from-env')
@@ -490,5 +447,56 @@ Get-AgnoState -Session (New-AgnoSession -SessionId from-env) -Key greeting
             Set-AgnoState -Session $memory -Key only-in-memory -Value 1
             Get-StoreDump $store | Should -BeExactly $before
         }
+    }
+}
+
+Describe 'The SQLite store file' {
+    BeforeEach {
+        $dir = New-TestDirectory
+    }
+
+    It 'creates the store file readable and writable by its owner alone (0600)' -Skip:$IsWindows {
+        $path = Join-Path $dir 'not/yet/there/agno.db'
+        $s = New-AgnoSession -SessionId mode -Store $path -Force
+        Set-AgnoState -Session $s -Key k -Value 'v'
+
+        $ownerOnly = [System.IO.UnixFileMode]'UserRead, UserWrite'
+        (Get-Item -LiteralPath $path).UnixFileMode | Should -Be $ownerOnly
+        foreach ($companion in "$path-wal", "$path-shm") {
+            if (Test-Path -LiteralPath $companion) { (Get-Item -LiteralPath $companion).UnixFileMode | Should -Be $ownerOnly -Because "$companion holds the store's data too" }
+        }
+    }
+
+    It 'refuses a file that is not SQLite (AgnoStoreNotSqlite), naming it, and leaves it byte for byte' {
+        $path = Join-Path $dir 'notes.txt'
+        $bytes = [Text.Encoding]::UTF8.GetBytes("Not a database: a user's notes, which must survive.`n" * 20)
+        [IO.File]::WriteAllBytes($path, $bytes)
+        $tiny = Join-Path $dir 'tiny.txt'
+        [IO.File]::WriteAllBytes($tiny, [byte[]](104, 105))
+
+        $e = { New-AgnoSession -SessionId s -Store $path } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite*'
+        $e.Exception.Message | Should -BeLike "*$path*"
+        $e = { Get-AgnoSession -Store $path } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite*'
+        $e = { New-AgnoSession -Store $tiny } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite*'
+        $e.Exception.Message | Should -BeLike "*$tiny*"
+
+        [IO.File]::ReadAllBytes($path) | Should -Be $bytes
+        [IO.File]::ReadAllBytes($tiny) | Should -Be ([byte[]](104, 105))
+        @(Get-ChildItem -LiteralPath $dir -Force).Name | Sort-Object | Should -Be @('notes.txt', 'tiny.txt')
+    }
+
+    It 'refuses a corrupt SQLite file, naming it, and leaves it byte for byte' {
+        $path = Join-Path $dir 'corrupt.db'
+        $bytes = [Text.Encoding]::ASCII.GetBytes("SQLite format 3`0" + ('garbage!' * 600))
+        [IO.File]::WriteAllBytes($path, $bytes)
+
+        $e = { New-AgnoSession -SessionId s -Store $path } | Should -Throw -PassThru
+        $e.FullyQualifiedErrorId | Should -BeLike 'AgnoStore*'
+        $e.Exception.Message | Should -BeLike "*$path*"
+        [IO.File]::ReadAllBytes($path) | Should -Be $bytes
+        @(Get-ChildItem -LiteralPath $dir -Force).Name | Should -Be @('corrupt.db')
     }
 }

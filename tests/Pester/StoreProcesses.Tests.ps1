@@ -51,10 +51,10 @@ BeforeAll {
     }
 }
 
-Describe 'Stored sessions across processes (issue 10)' {
+Describe 'Stored sessions across processes (issue 10), on a <Kind> store' -ForEach @(@{ Kind = 'SQLite' }, @{ Kind = 'PostgreSQL' }) {
     BeforeEach {
-        $dir = New-TestDirectory
-        $store = Join-Path $dir 'agno.db'
+        if ($noServer = Get-TestStoreSkipReason $Kind) { Set-ItResult -Skipped -Because $noServer }
+        $store = New-TestStore $Kind
     }
 
     Context 'No lost update, no stale read' {
@@ -294,7 +294,7 @@ Invoke-AgnoWorkflow $ok -Session $session
             $session = New-AgnoSession -SessionId history -Store $store
             $runs = @(Get-AgnoRun -Session $session)
             $runs.Status | Should -Be @('Completed', 'Failed', 'Completed')
-            (Invoke-SqliteQuery $store "SELECT COUNT(*) AS n FROM runs WHERE session_id = 'history'").n | Should -Be 3
+            @(Get-StoredRuns $store history).Count | Should -Be 3
             $failed = $runs[1]
             $failed.StartedAt | Should -BeOfType [DateTimeOffset]
             $failed.StartedAt | Should -BeLessThan $runs[2].StartedAt
@@ -316,8 +316,8 @@ Invoke-AgnoWorkflow $ok -Session $session
             $quick = New-AgnoWorkflow 'quick' -Step (New-AgnoStep 'one' { })
             foreach ($i in 1..103) { Invoke-AgnoWorkflow $quick -Session $session -Isolation Inline }
             $session.History.Count | Should -Be 100
-            (Invoke-SqliteQuery $store "SELECT COUNT(*) AS n FROM runs WHERE session_id = 'bounded'").n | Should -Be 100
-            (Invoke-SqliteQuery $store "SELECT COUNT(*) AS n FROM run_nodes WHERE run_id NOT IN (SELECT run_id FROM runs)").n | Should -Be 0
+            @(Get-StoredRuns $store bounded).Count | Should -Be 100
+            Get-StoreOrphanCount $store | Should -Be 0
             $session.History[-1].RunId | Should -Be (Get-AgnoRun -Store $store -SessionId bounded -Last 1).RunId
         }
 
@@ -365,45 +365,51 @@ Set-AgnoState -Session (New-AgnoSession -SessionId public -Store $Store) -Key no
             @(Get-AgnoSession -Store $store).SessionId | Should -Be @('payroll', 'public')
         }
     }
+}
 
-    Context 'Store files and access' {
-        It 'gives each store-path problem its own error id and category, naming the path, and creates nothing' {
-            $e = Get-ThrownError { New-AgnoSession -Store $dir }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreIsFolder,Agno.Commands.NewAgnoSessionCommand'
-            $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
-            $e.Exception.Message | Should -BeLike "*'$dir'*"
+Describe 'Store files and access (issue 10)' {
+    BeforeEach {
+        $dir = New-TestDirectory
+        $store = Join-Path $dir 'agno.db'
+    }
 
-            $notes = Join-Path $dir 'notes.txt'
-            Set-Content -LiteralPath $notes -Value 'a user''s notes'
-            $e = Get-ThrownError { New-AgnoSession -Store $notes }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreNotSqlite,Agno.Commands.NewAgnoSessionCommand'
-            $e.CategoryInfo.Category | Should -Be 'InvalidData'
-            Get-Content -LiteralPath $notes | Should -Be 'a user''s notes'
+    It 'gives each store-path problem its own error id and category, naming the path, and creates nothing' {
+        $e = Get-ThrownError { New-AgnoSession -Store $dir }
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreIsFolder,Agno.Commands.NewAgnoSessionCommand'
+        $e.CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $e.Exception.Message | Should -BeLike "*'$dir'*"
 
-            $e = Get-ThrownError { Get-AgnoSession -Store (Join-Path $dir 'absent.db') }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreNotFound,Agno.Commands.GetAgnoSessionCommand'
-            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $notes = Join-Path $dir 'notes.txt'
+        Set-Content -LiteralPath $notes -Value 'a user''s notes'
+        $e = Get-ThrownError { New-AgnoSession -Store $notes }
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreNotSqlite,Agno.Commands.NewAgnoSessionCommand'
+        $e.CategoryInfo.Category | Should -Be 'InvalidData'
+        Get-Content -LiteralPath $notes | Should -Be 'a user''s notes'
 
-            if ($IsLinux) {
-                $e = Get-ThrownError { New-AgnoSession -Store /proc/agno.db }
-                $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreCreateFailed,Agno.Commands.NewAgnoSessionCommand'
-                $e.CategoryInfo.Category | Should -Be 'WriteError'
-                $e.Exception.Message | Should -BeLike "*'/proc/agno.db'*"
-                (Get-ThrownError { New-AgnoSession -Store /proc/self/status }).FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite,*'
-            }
-            @(Get-ChildItem -LiteralPath $dir).Name | Should -Be @('notes.txt')
+        $e = Get-ThrownError { Get-AgnoSession -Store (Join-Path $dir 'absent.db') }
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreNotFound,Agno.Commands.GetAgnoSessionCommand'
+        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+
+        if ($IsLinux) {
+            $e = Get-ThrownError { New-AgnoSession -Store /proc/agno.db }
+            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreCreateFailed,Agno.Commands.NewAgnoSessionCommand'
+            $e.CategoryInfo.Category | Should -Be 'WriteError'
+            $e.Exception.Message | Should -BeLike "*'/proc/agno.db'*"
+            (Get-ThrownError { New-AgnoSession -Store /proc/self/status }).FullyQualifiedErrorId | Should -BeLike 'AgnoStoreNotSqlite,*'
         }
+        @(Get-ChildItem -LiteralPath $dir).Name | Should -Be @('notes.txt')
+    }
 
-        It 'refuses a store path whose folder does not exist, naming the folder, and creates it with -Force' {
-            $typo = Join-Path $dir 'nigthly'
-            $path = Join-Path $typo 'agno.db'
-            $e = Get-ThrownError { New-AgnoSession -SessionId s -Store $path }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreFolderNotFound,Agno.Commands.NewAgnoSessionCommand'
-            $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
-            $e.Exception.Message | Should -BeLike "*folder '$typo'*-Force*"
-            Test-Path -LiteralPath $typo | Should -BeFalse
+    It 'refuses a store path whose folder does not exist, naming the folder, and creates it with -Force' {
+        $typo = Join-Path $dir 'nigthly'
+        $path = Join-Path $typo 'agno.db'
+        $e = Get-ThrownError { New-AgnoSession -SessionId s -Store $path }
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreFolderNotFound,Agno.Commands.NewAgnoSessionCommand'
+        $e.CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $e.Exception.Message | Should -BeLike "*folder '$typo'*-Force*"
+        Test-Path -LiteralPath $typo | Should -BeFalse
 
-            $seen = Invoke-ChildValues -ArgumentList $path -Script @'
+        $seen = Invoke-ChildValues -ArgumentList $path -Script @'
 param($ModulePath, $Store)
 Import-Module $ModulePath
 try { $null = New-AgnoSession -SessionId s -Store $Store } catch { "error=$($_.FullyQualifiedErrorId)" }
@@ -411,19 +417,19 @@ $env:AGNO_STORE = $Store
 try { $null = New-AgnoSession -SessionId s } catch { "env=$($_.FullyQualifiedErrorId)" }
 Set-AgnoState -Session (New-AgnoSession -SessionId s -Force) -Key k -Value 1
 '@
-            $seen.error | Should -Be 'AgnoStoreFolderNotFound,Agno.Commands.NewAgnoSessionCommand'
-            $seen.env | Should -Be 'AgnoStoreFolderNotFound,Agno.Commands.NewAgnoSessionCommand'
-            Get-AgnoState -Session (New-AgnoSession -SessionId s -Store $path) -Key k | Should -Be 1
-        }
+        $seen.error | Should -Be 'AgnoStoreFolderNotFound,Agno.Commands.NewAgnoSessionCommand'
+        $seen.env | Should -Be 'AgnoStoreFolderNotFound,Agno.Commands.NewAgnoSessionCommand'
+        Get-AgnoState -Session (New-AgnoSession -SessionId s -Store $path) -Key k | Should -Be 1
+    }
 
-        It 'refuses another user''s 0600 store and a folder it cannot write to with AgnoStoreAccessDenied' -Skip:(-not $IsLinux -or (id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
-            # As root, whom file modes do not stop, the child runs without the capabilities that let it pass them.
-            $foreign = Join-Path $dir 'alice.db'
-            Set-AgnoState -Session (New-AgnoSession -SessionId s -Store $foreign) -Key secret -Value 's3cr3t'
-            & chown nobody $foreign
-            $readOnly = New-Item -ItemType Directory -Path (Join-Path $dir 'readonly')
-            & chmod 0555 $readOnly.FullName
-            $seen = Invoke-ChildValues -ArgumentList $foreign, (Join-Path $readOnly.FullName 'agno.db') -Shell 'exec setpriv --bounding-set -dac_override,-dac_read_search "$@"' -Script @'
+    It 'refuses another user''s 0600 store and a folder it cannot write to with AgnoStoreAccessDenied' -Skip:(-not $IsLinux -or (id -u) -ne '0' -or -not (Get-Command setpriv -ErrorAction SilentlyContinue)) {
+        # As root, whom file modes do not stop, the child runs without the capabilities that let it pass them.
+        $foreign = Join-Path $dir 'alice.db'
+        Set-AgnoState -Session (New-AgnoSession -SessionId s -Store $foreign) -Key secret -Value 's3cr3t'
+        & chown nobody $foreign
+        $readOnly = New-Item -ItemType Directory -Path (Join-Path $dir 'readonly')
+        & chmod 0555 $readOnly.FullName
+        $seen = Invoke-ChildValues -ArgumentList $foreign, (Join-Path $readOnly.FullName 'agno.db') -Shell 'exec setpriv --bounding-set -dac_override,-dac_read_search "$@"' -Script @'
 param($ModulePath, $Foreign, $InReadOnly)
 Import-Module $ModulePath
 foreach ($case in @{ name = 'foreign'; path = $Foreign }, @{ name = 'readonly'; path = $InReadOnly }) {
@@ -431,40 +437,40 @@ foreach ($case in @{ name = 'foreign'; path = $Foreign }, @{ name = 'readonly'; 
     catch { "$($case.name)=$($_.FullyQualifiedErrorId)|$($_.CategoryInfo.Category)|$($_.Exception.Message)" }
 }
 '@
-            $seen.foreign | Should -BeLike "AgnoStoreAccessDenied,Agno.Commands.NewAgnoSessionCommand|PermissionDenied|*'$foreign'*permission denied*"
-            $seen.readonly | Should -BeLike "AgnoStoreAccessDenied,Agno.Commands.NewAgnoSessionCommand|PermissionDenied|*agno.db*"
-            Test-Path -LiteralPath (Join-Path $readOnly.FullName 'agno.db') | Should -BeFalse
-        }
+        $seen.foreign | Should -BeLike "AgnoStoreAccessDenied,Agno.Commands.NewAgnoSessionCommand|PermissionDenied|*'$foreign'*permission denied*"
+        $seen.readonly | Should -BeLike "AgnoStoreAccessDenied,Agno.Commands.NewAgnoSessionCommand|PermissionDenied|*agno.db*"
+        Test-Path -LiteralPath (Join-Path $readOnly.FullName 'agno.db') | Should -BeFalse
+    }
 
-        It 'detects a store file replaced by another while a session is open, and writes nothing to the new file' {
-            $session = New-AgnoSession -SessionId mine -Store $store -State @{ k = 1 }
-            $null = Invoke-ChildPwsh -ArgumentList $store -Script @'
+    It 'detects a store file replaced by another while a session is open, and writes nothing to the new file' {
+        $session = New-AgnoSession -SessionId mine -Store $store -State @{ k = 1 }
+        $null = Invoke-ChildPwsh -ArgumentList $store -Script @'
 param($ModulePath, $Store)
 $ErrorActionPreference = 'Stop'
 Remove-Item -LiteralPath $Store, "$Store-wal", "$Store-shm" -Force -ErrorAction SilentlyContinue
 Import-Module $ModulePath
 Set-AgnoState -Session (New-AgnoSession -SessionId theirs -Store $Store) -Key x -Value 'theirs'
 '@
-            $before = Get-StoreDump $store
+        $before = Get-StoreDump $store
 
-            Set-AgnoState -Session $session -Key k2 -Value 2 -ErrorVariable e -ErrorAction SilentlyContinue
-            $e[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreReplaced,Agno.Commands.SetAgnoStateCommand'
-            $e[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
-            $e[0].Exception.Message | Should -BeLike "*'$store' was replaced by another file*nothing was read from or written to*"
-            Get-AgnoState -Session $session -Key k -ErrorVariable e -ErrorAction SilentlyContinue
-            $e[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreReplaced,Agno.Commands.GetAgnoStateCommand'
-            $e = Get-ThrownError { Invoke-AgnoWorkflow (New-AgnoWorkflow w -Step (New-AgnoStep s { Set-AgnoState -Key k3 -Value 3 })) -Session $session }
-            $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreReplaced,Agno.Commands.InvokeAgnoWorkflowCommand'
-            Get-StoreDump $store | Should -BeExactly $before
+        Set-AgnoState -Session $session -Key k2 -Value 2 -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreReplaced,Agno.Commands.SetAgnoStateCommand'
+        $e[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $e[0].Exception.Message | Should -BeLike "*'$store' was replaced by another file*nothing was read from or written to*"
+        Get-AgnoState -Session $session -Key k -ErrorVariable e -ErrorAction SilentlyContinue
+        $e[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreReplaced,Agno.Commands.GetAgnoStateCommand'
+        $e = Get-ThrownError { Invoke-AgnoWorkflow (New-AgnoWorkflow w -Step (New-AgnoStep s { Set-AgnoState -Key k3 -Value 3 })) -Session $session }
+        $e.FullyQualifiedErrorId | Should -Be 'AgnoStoreReplaced,Agno.Commands.InvokeAgnoWorkflowCommand'
+        Get-StoreDump $store | Should -BeExactly $before
 
-            # What is opened from now on uses the file at the path now.
-            Get-AgnoState -Session (New-AgnoSession -SessionId theirs -Store $store) -Key x | Should -Be 'theirs'
-            @(Get-AgnoSession -Store $store).SessionId | Should -Be @('theirs')
-            Get-StoreDump $store | Should -BeExactly $before
-        }
+        # What is opened from now on uses the file at the path now.
+        Get-AgnoState -Session (New-AgnoSession -SessionId theirs -Store $store) -Key x | Should -Be 'theirs'
+        @(Get-AgnoSession -Store $store).SessionId | Should -Be @('theirs')
+        Get-StoreDump $store | Should -BeExactly $before
+    }
 
-        It 'compacts a store with Optimize-AgnoStore (not with -WhatIf), while another process keeps its session open' {
-            $keeper = Start-ChildPwsh -ArgumentList $store -Script @'
+    It 'compacts a store with Optimize-AgnoStore (not with -WhatIf), while another process keeps its session open' {
+        $keeper = Start-ChildPwsh -ArgumentList $store -Script @'
 param($ModulePath, $Store)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
@@ -475,29 +481,28 @@ $null = [Console]::In.ReadLine()
 Set-AgnoState -Session $session -Key after -Value 'compaction'
 "after=$(Get-AgnoState -Session $session -Key after)"
 '@
-            try {
-                Wait-ChildReady $keeper
-                $bulk = @{}
-                foreach ($i in 1..300) { $bulk["k$i"] = 'x' * 4000 }
-                Set-AgnoState -Session (New-AgnoSession -SessionId bulky -Store $store) -InputObject $bulk
-                Remove-AgnoState -Session (New-AgnoSession -SessionId keep -Store $store) -Key gone
-                Remove-AgnoSession -Store $store -SessionId bulky -Confirm:$false
-                $size = { (Get-ChildItem -LiteralPath $dir -Filter 'agno.db*' | Where-Object Name -NE 'agno.db-shm' | Measure-Object Length -Sum).Sum }
-                $dump = Get-StoreDump $store
-                $before = & $size
+        try {
+            Wait-ChildReady $keeper
+            $bulk = @{}
+            foreach ($i in 1..300) { $bulk["k$i"] = 'x' * 4000 }
+            Set-AgnoState -Session (New-AgnoSession -SessionId bulky -Store $store) -InputObject $bulk
+            Remove-AgnoState -Session (New-AgnoSession -SessionId keep -Store $store) -Key gone
+            Remove-AgnoSession -Store $store -SessionId bulky -Confirm:$false
+            $size = { (Get-ChildItem -LiteralPath $dir -Filter 'agno.db*' | Where-Object Name -NE 'agno.db-shm' | Measure-Object Length -Sum).Sum }
+            $dump = Get-StoreDump $store
+            $before = & $size
 
-                Optimize-AgnoStore -Store $store -WhatIf
-                Get-StoreDump $store | Should -BeExactly $dump
-                Optimize-AgnoStore -Store $store -Verbose 4>&1 | Select-Object -Last 1 | Should -BeLike "*bytes before*"
+            Optimize-AgnoStore -Store $store -WhatIf
+            Get-StoreDump $store | Should -BeExactly $dump
+            Optimize-AgnoStore -Store $store -Verbose 4>&1 | Select-Object -Last 1 | Should -BeLike "*bytes before*"
 
-                (& $size) | Should -BeLessThan ($before / 4)
-                @(Invoke-SqliteQuery $store 'PRAGMA integrity_check').integrity_check | Should -Be @('ok')
-                $seen = Complete-Child $keeper
-            }
-            finally { Stop-ChildPwsh $keeper }
-            $seen.keys | Should -Be 'a'
-            $seen.after | Should -Be 'compaction'
+            (& $size) | Should -BeLessThan ($before / 4)
+            @(Invoke-SqliteQuery $store 'PRAGMA integrity_check').integrity_check | Should -Be @('ok')
+            $seen = Complete-Child $keeper
         }
+        finally { Stop-ChildPwsh $keeper }
+        $seen.keys | Should -Be 'a'
+        $seen.after | Should -Be 'compaction'
     }
 }
 

@@ -190,6 +190,8 @@ function Start-AgnoTestPostgres {
                 "port = $($server.Port)"
                 "unix_socket_directories = '$rootDir'"
                 "password_encryption = 'scram-sha-256'"
+                # Every store a test process opens keeps a pool of its own until the module is removed.
+                "max_connections = 300"
             )
             $start = Invoke-Program -FilePath (Join-Path $binDir 'pg_ctl') -OsUser $osUser -WorkingDirectory $rootDir -ArgumentList @(
                 'start', '-D', $server.DataDir, '-l', $server.LogPath, '-w', '-t', '60')
@@ -286,6 +288,27 @@ function Restart-AgnoTestPostgres {
 
 <#
 .SYNOPSIS
+    Stops the server (pg_ctl stop -m fast) and keeps its data, as when a database server goes down
+    under a running workflow; Resume-AgnoTestPostgres starts it again on the same port and socket.
+#>
+function Suspend-AgnoTestPostgres {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [pscustomobject] $Server)
+    $null = Invoke-ServerProgram $Server 'pg_ctl' @('stop', '-D', $Server.DataDir, '-m', 'fast', '-w', '-t', '60') -AsOsUser
+}
+
+<#
+.SYNOPSIS
+    Starts a server that Suspend-AgnoTestPostgres stopped, with its data, port and socket.
+#>
+function Resume-AgnoTestPostgres {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [pscustomobject] $Server)
+    $null = Invoke-ServerProgram $Server 'pg_ctl' @('start', '-D', $Server.DataDir, '-l', $Server.LogPath, '-w', '-t', '60') -AsOsUser
+}
+
+<#
+.SYNOPSIS
     Stops the server and removes its folder; leaves no postgres process behind. Accepts $null
     (what Start-AgnoTestPostgres returns where there is no PostgreSQL), so AfterAll can always call it.
 #>
@@ -312,4 +335,5 @@ function Stop-AgnoTestPostgres {
     if (Test-Path -LiteralPath $Server.RootDir) { Remove-Item -LiteralPath $Server.RootDir -Recurse -Force }
 }
 
-Export-ModuleMember -Function Get-AgnoTestPostgresSkipReason, Start-AgnoTestPostgres, Get-AgnoTestPostgresProcessId, Invoke-AgnoTestPsql, Restart-AgnoTestPostgres, Stop-AgnoTestPostgres
+Export-ModuleMember -Function Get-AgnoTestPostgresSkipReason, Start-AgnoTestPostgres, Get-AgnoTestPostgresProcessId, Invoke-AgnoTestPsql, Restart-AgnoTestPostgres,
+    Suspend-AgnoTestPostgres, Resume-AgnoTestPostgres, Stop-AgnoTestPostgres
