@@ -172,55 +172,73 @@ namespace Agno.Storage.PostgreSql
 
         // ---- schema --------------------------------------------------------------------------------------
 
-        private int StoredSchemaVersion()
-        {
-            bool exists = Read("SELECT to_regclass('agno_schema') IS NOT NULL", r => r.Read() && r.GetBoolean(0));
-            return exists ? Read("SELECT coalesce(max(version), 0) FROM agno_schema", r => r.Read() ? r.GetInt32(0) : 0) : 0;
-        }
+        /// <summary>The stored schema version (0: no store here), read by <paramref name="scalar"/>.</summary>
+        private static int StoredSchemaVersion(Func<string, object?> scalar) =>
+            scalar("SELECT to_regclass('agno_schema') IS NOT NULL") is true ? Convert.ToInt32(scalar("SELECT coalesce(max(version), 0) FROM agno_schema")) : 0;
+
+        private StoreException Newer(int version) => new StoreException("AgnoStoreSchemaNewer",
+            $"The store '{Location}' has schema version {version}, newer than this Agno understands ({SchemaVersion}). It was left untouched; use a newer Agno to open it.");
 
         private void EnsureSchema(StoreCreation creation)
         {
-            int version = InTransaction(false, StoredSchemaVersion);
+            int version = InTransaction(false, () => StoredSchemaVersion(sql => Read(sql, r => r.Read() ? r.GetValue(0) : null)));
             if (version == SchemaVersion) return;
+            if (version > SchemaVersion) throw Newer(version);
             if (version == 0 && creation == StoreCreation.None)
             {
                 throw new StoreException("AgnoStoreNotFound",
                     $"There is no Agno store in '{Location}' (no agno_schema table on its search path). Check the store string; opening a session there creates one.");
             }
-            InTransaction(true, () =>
+            OnConnection(connection =>
             {
-                Read("SELECT pg_advisory_xact_lock($1)", r => 0, SchemaLock);
-                version = StoredSchemaVersion(); // again, under the lock: another process may have done it
-                if (version > SchemaVersion)
+                object? Scalar(string sql, params object?[] args)
                 {
-                    throw new StoreException("AgnoStoreSchemaNewer",
-                        $"The store '{Location}' has schema version {version}, newer than this Agno understands ({SchemaVersion}). It was left untouched; use a newer Agno to open it.");
+                    using var command = new NpgsqlCommand(sql, connection);
+                    foreach (var arg in args) command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+                    return command.ExecuteScalar();
                 }
-                if (version == 0) CreateSchema();
+                // A session-level lock, taken before the transaction begins: the transaction then sees the
+                // tables another process created while this one waited (one begun earlier would not).
+                Scalar("SELECT pg_advisory_lock($1)", SchemaLock);
+                try
+                {
+                    using var transaction = connection.BeginTransaction();
+                    version = StoredSchemaVersion(sql => Scalar(sql));
+                    if (version > SchemaVersion) throw Newer(version);
+                    if (version == 0)
+                    {
+                        foreach (var statement in SchemaStatements) Scalar(statement);
+                        Scalar("INSERT INTO agno_schema (version, description) VALUES ($1, $2)", SchemaVersion,
+                            "sessions; values with versions and tombstones; runs and their completed nodes");
+                    }
+                    transaction.Commit();
+                }
+                finally
+                {
+                    Scalar("SELECT pg_advisory_unlock($1)", SchemaLock);
+                }
                 return 0;
-            });
+            }, write: true);
         }
 
-        private void CreateSchema()
+        private static readonly string[] SchemaStatements =
         {
-            Defer("CREATE TABLE agno_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+            "CREATE TABLE agno_schema (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
             // sid numbers each incarnation of a session, so a session removed and created again is told apart;
             // session_key (the id normalized by the client: the database's collation is not ours) makes ids unique case-insensitively.
-            Defer(@"CREATE TABLE agno_sessions (sid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, session_key text NOT NULL UNIQUE,
+            @"CREATE TABLE agno_sessions (sid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, session_key text NOT NULL UNIQUE,
                 session_id text NOT NULL, user_id text, version bigint NOT NULL DEFAULT 0, pruned_version bigint NOT NULL DEFAULT 0,
-                input text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())");
+                input text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now())",
             // A NULL value is a removal (a tombstone), kept so that readers learn of it from the rows since their version.
-            Defer(@"CREATE TABLE agno_state (session_key text NOT NULL, key_norm text NOT NULL, key text NOT NULL, value text,
-                version bigint NOT NULL, PRIMARY KEY (session_key, key_norm))");
-            Defer("CREATE INDEX agno_state_by_version ON agno_state (session_key, version)");
-            Defer(@"CREATE TABLE agno_runs (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, run_id uuid NOT NULL UNIQUE,
+            @"CREATE TABLE agno_state (session_key text NOT NULL, key_norm text NOT NULL, key text NOT NULL, value text,
+                version bigint NOT NULL, PRIMARY KEY (session_key, key_norm))",
+            "CREATE INDEX agno_state_by_version ON agno_state (session_key, version)",
+            @"CREATE TABLE agno_runs (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, run_id uuid NOT NULL UNIQUE,
                 session_key text NOT NULL, name text NOT NULL, status text NOT NULL, started_at timestamptz NOT NULL,
-                updated_at timestamptz NOT NULL DEFAULT now(), record text)");
-            Defer("CREATE INDEX agno_runs_by_session ON agno_runs (session_key, seq)");
-            Defer("CREATE TABLE agno_run_nodes (run_id uuid NOT NULL, node text NOT NULL, PRIMARY KEY (run_id, node))");
-            Defer("INSERT INTO agno_schema (version, description) VALUES ($1, $2)", SchemaVersion,
-                "sessions; values with versions and tombstones; runs and their completed nodes");
-        }
+                updated_at timestamptz NOT NULL DEFAULT now(), record text)",
+            "CREATE INDEX agno_runs_by_session ON agno_runs (session_key, seq)",
+            "CREATE TABLE agno_run_nodes (run_id uuid NOT NULL, node text NOT NULL, PRIMARY KEY (run_id, node))",
+        };
 
         // ---- storage primitives --------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 #Requires -Version 7.0
 # The throwaway PostgreSQL server that the store's tests run against (tests/Servers/Postgres.psm1):
 # started from the machine's binaries, reached over its unix socket and over TCP with a password,
-# restarted under an open connection, stopped with nothing left behind. Where the machine has no
-# PostgreSQL, every test here is reported skipped with the reason (a warning says it too).
+# restarted under an open connection, stopped with nothing left behind. The first part uses the
+# server build.ps1 test started for the whole run (as the store tests do); the second starts its
+# own. Where the machine has no PostgreSQL, every test here is reported skipped with the reason (a
+# warning says it too).
 
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot '../Servers/Postgres.psm1') -Force
@@ -44,10 +46,13 @@ BeforeAll {
 
 Describe 'A throwaway PostgreSQL server for the tests' -Skip:([bool] $noPostgres) {
     BeforeAll {
-        $server = Start-AgnoTestPostgres
+        # The server build.ps1 test started for the run, as every store test sees it; a server of its own when run apart.
+        $server = Get-AgnoTestPostgres
+        $own = -not $server
+        if ($own) { $server = Start-AgnoTestPostgres }
     }
     AfterAll {
-        Stop-AgnoTestPostgres $server
+        if ($own) { Stop-AgnoTestPostgres $server }
     }
 
     It 'runs the newest PostgreSQL of the machine from a temp folder, its socket in that folder and 127.0.0.1 on a free port' {

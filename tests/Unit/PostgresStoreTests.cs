@@ -171,16 +171,18 @@ namespace Agno.Tests
         }
 
         [StoreFact]
-        public async Task Processes_creating_one_session_at_once_all_open_it_and_lose_no_key()
+        public async Task Processes_creating_the_store_and_one_session_at_once_all_open_it_and_lose_no_key()
         {
             const int openers = 6;
             using var start = new Barrier(openers);
-            var stores = Enumerable.Range(0, openers).Select(_ => Open()).ToArray();
+            var stores = new PostgresSessionStore[openers];
             await Task.WhenAll(Enumerable.Range(0, openers).Select(i => Task.Run(() =>
             {
                 start.SignalAndWait();
+                stores[i] = new PostgresSessionStore(_store); // the tables are not there yet: each process finds them missing
                 stores[i].OpenSession("shared", "ops").State.Set("opener" + i, i);
             }))).Guarded();
+            _opened.AddRange(stores);
             Assert.Equal(openers, Open().OpenSession("shared", "ops").State.Count);
             Assert.Single(Open().ListSessions());
         }
