@@ -11,7 +11,9 @@
              the skipped tests listed by name. Exits 1 on any failure. Results are written to
              out/TestResults (<project>.trx, pester.junit.xml). -Path, -Filter and -Tag run part
              of the suite; -NoBuild runs what is already built.
-    bench    builds, then runs the benchmarks and writes docs/benchmarks.md.
+    bench    builds, then runs the benchmarks and writes docs/benchmarks.md (the PostgreSQL
+             benchmark against a throwaway server that bench/Invoke-Benchmarks.ps1 starts from
+             tests/Servers/Postgres.psm1 and stops after).
     demo     builds, then runs the main example (examples/user-orders-report.ps1).
     clean    removes build output.
 

@@ -6,15 +6,19 @@
        then runs its interleaved store benchmark (--store): <OutDir>/engine/store.json.
     2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against a copy of out/Agno (build.ps1 build
        lays it out) in <OutDir>/module: its results go to <OutDir>/module.json.
-    3. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
+    3. Runs its PostgreSQL benchmark (--postgres) against a throwaway server from
+       tests/Servers/Postgres.psm1, started for it and stopped after (or the server a test run already
+       started, from $env:AGNO_TEST_SERVERS): <OutDir>/postgres/postgres.json. Where no PostgreSQL
+       can run, its rows are reported as not measured.
+    4. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
        met or missed, the machine, and the command that reproduces it; and every result in
        <OutDir>/results.json.
     build.ps1 bench runs this after building the module. A full run takes about 15-20 minutes on 2 cores.
 
     -Quick runs every benchmark once at tiny sizes (about a minute), for the test suite: its numbers
     mean nothing, so it never overwrites docs/benchmarks.md; its report goes to <OutDir>/benchmarks.md.
-    -Part Engine or -Part Module runs one half again and reports with the other half's results already
-    in <OutDir>. -ReportOnly runs nothing and writes the report again from the results in <OutDir>
+    -Part Engine, -Part Module or -Part Postgres runs one part again and reports with the other parts'
+    results already in <OutDir>. -ReportOnly runs nothing and writes the report again from the results in <OutDir>
     (after editing bench/analysis.md, the hand-written explanation of missed targets that the report includes).
 .PARAMETER OutDir
     Where results go (default: out/bench, or out/bench-quick with -Quick).
@@ -27,7 +31,7 @@
 param(
     [switch] $Quick,
     [string] $OutDir,
-    [ValidateSet('All', 'Engine', 'Module')]
+    [ValidateSet('All', 'Engine', 'Module', 'Postgres')]
     [string] $Part = 'All',
     [switch] $ReportOnly
 )
@@ -37,6 +41,7 @@ $root = (Resolve-Path (Join-Path $PSScriptRoot '..')).Path
 if (-not $OutDir) { $OutDir = Join-Path $root $(if ($Quick) { 'out/bench-quick' } else { 'out/bench' }) }
 $OutDir = [IO.Path]::GetFullPath($OutDir)
 $engineDir = Join-Path $OutDir 'engine'
+$postgresDir = Join-Path $OutDir 'postgres'
 $moduleJson = Join-Path $OutDir 'module.json'
 $report = if ($Quick) { Join-Path $OutDir 'benchmarks.md' } else { Join-Path $root 'docs/benchmarks.md' }
 $reproduce = 'dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 bench'
@@ -46,7 +51,9 @@ $modulePath = Join-Path $OutDir 'module/Agno'
 
 # --- 1. The engine (BenchmarkDotNet) ------------------------------------------------------------------
 
-function Invoke-EngineBenchmarks {
+$benchDll = Join-Path $root 'bench/Agno.Benchmarks/bin/Release/net10.0/Agno.Benchmarks.dll'
+
+function Build-BenchProject {
     $project = Join-Path $root 'bench/Agno.Benchmarks/Agno.Benchmarks.csproj'
     # Once more on failure: a build of the repo running at the same time can hold src/Agno.Core/obj for a moment.
     foreach ($try in 1, 2) {
@@ -55,8 +62,11 @@ function Invoke-EngineBenchmarks {
         if ($try -eq 2) { throw "Building $project failed (exit $LASTEXITCODE)." }
         Start-Sleep -Seconds 10
     }
+}
+
+function Invoke-EngineBenchmarks {
     $engineLog = Join-Path $OutDir 'engine.log'
-    $engineArgs = @((Join-Path $root 'bench/Agno.Benchmarks/bin/Release/net10.0/Agno.Benchmarks.dll'), '--out', $engineDir)
+    $engineArgs = @($benchDll, '--out', $engineDir)
     if ($Quick) { $engineArgs += '--quick' }
     Write-Host "Running the engine benchmarks (BenchmarkDotNet; log: $engineLog)..."
     & dotnet @engineArgs *> $engineLog
@@ -88,6 +98,41 @@ function Invoke-ModuleBenchmarks {
     if ($LASTEXITCODE -ne 0 -or -not (Test-Path $moduleJson)) { throw "The module benchmarks failed (exit $LASTEXITCODE)." }
 }
 
+# --- 3. PostgreSQL (issue 13) ------------------------------------------------------------------------
+
+function Invoke-PostgresBenchmark {
+    $log = Join-Path $OutDir 'postgres.log'
+    $servers = if ($env:AGNO_TEST_SERVERS) { $env:AGNO_TEST_SERVERS | ConvertFrom-Json }
+    $server = $null
+    if (-not ($servers -and $servers.Postgres)) {
+        Import-Module (Join-Path $root 'tests/Servers/Postgres.psm1') -Force
+        # $null, with a warning saying why, where PostgreSQL cannot run here.
+        $server = Start-AgnoTestPostgres
+        if (-not $server) {
+            Write-Warning 'The PostgreSQL benchmark did not run: its rows are reported as not measured.'
+            return
+        }
+    }
+    $previous = $env:AGNO_TEST_SERVERS
+    try {
+        if ($server) {
+            # The bench finds the server as the tests do (the password is the throwaway server's).
+            $env:AGNO_TEST_SERVERS = @{ Postgres = $server | Select-Object SocketConnectionString, ConnectionString } | ConvertTo-Json -Compress
+        }
+        Write-Host "Running the PostgreSQL benchmark (log: $log)..."
+        & dotnet $benchDll --postgres --out $postgresDir @(if ($Quick) { '--quick' }) *> $log
+        if ($LASTEXITCODE -ne 0) {
+            Get-Content $log -Tail 40 | Out-Host
+            throw "The PostgreSQL benchmark failed (exit $LASTEXITCODE); see $log."
+        }
+        Get-Content $log | Out-Host
+    }
+    finally {
+        $env:AGNO_TEST_SERVERS = $previous
+        if ($server) { Stop-AgnoTestPostgres $server }
+    }
+}
+
 # What each phase took, kept in run.json so that a report written later (-ReportOnly, -Part) states it.
 $phases = [ordered]@{}
 $started = Get-Date
@@ -101,7 +146,8 @@ if ($ReportOnly -or $Part -ne 'All') {
 if (-not $ReportOnly) {
     $runEngine = $Part -in 'All', 'Engine'
     $runModule = $Part -in 'All', 'Module'
-    $stale = @((Join-Path $OutDir 'results.json')) + @(if ($runEngine) { $engineDir }) + @(if ($runModule) { $moduleJson, $modulePath })
+    $runPostgres = $Part -in 'All', 'Postgres'
+    $stale = @((Join-Path $OutDir 'results.json')) + @(if ($runEngine) { $engineDir }) + @(if ($runModule) { $moduleJson, $modulePath }) + @(if ($runPostgres) { $postgresDir })
     foreach ($path in $stale) { if (Test-Path $path) { Remove-Item $path -Recurse -Force } }
     New-Item -ItemType Directory -Force -Path $OutDir, $engineDir | Out-Null
     if ($runModule) {
@@ -113,6 +159,7 @@ if (-not $ReportOnly) {
         Copy-Item $built $modulePath -Recurse
     }
     $watch = [Diagnostics.Stopwatch]::StartNew()
+    if ($runEngine -or $runPostgres) { Build-BenchProject }
     if ($runEngine) {
         Invoke-EngineBenchmarks
         $phases['engine (BenchmarkDotNet, with its build)'] = $watch.Elapsed
@@ -121,6 +168,11 @@ if (-not $ReportOnly) {
         $watch.Restart()
         Invoke-ModuleBenchmarks
         $phases['module (PowerShell)'] = $watch.Elapsed
+    }
+    if ($runPostgres) {
+        $watch.Restart()
+        Invoke-PostgresBenchmark
+        $phases['PostgreSQL (with its server)'] = $watch.Elapsed
     }
     $seconds = [ordered]@{}
     foreach ($key in $phases.Keys) { if ($key -ne 'total') { $seconds[$key] = $phases[$key].TotalSeconds } }
@@ -131,7 +183,7 @@ $total = [timespan]::Zero
 foreach ($value in @($phases.Values)) { $total += $value }
 $phases['total'] = $total
 
-# --- 3. Results -----------------------------------------------------------------------------------------
+# --- 4. Results -----------------------------------------------------------------------------------------
 
 # Every result as one record: Benchmark, Case, Variant, Unit, Median, Min, Max (and Allocated for the engine).
 $results = [System.Collections.Generic.List[object]]::new()
@@ -159,8 +211,8 @@ foreach ($file in Get-ChildItem (Join-Path $engineDir 'results') -Filter '*-repo
             })
     }
 }
-$storeJson = Join-Path $engineDir 'store.json'
-if (Test-Path $storeJson) {
+foreach ($storeJson in (Join-Path $engineDir 'store.json'), (Join-Path $postgresDir 'postgres.json')) {
+    if (-not (Test-Path $storeJson)) { continue }
     foreach ($r in (Get-Content $storeJson -Raw | ConvertFrom-Json).Results) {
         $results.Add([pscustomobject][ordered]@{
                 Benchmark = $r.Benchmark; Case = $r.Case; Variant = $r.Variant; Unit = $r.Unit
@@ -198,6 +250,7 @@ function Format-Value([double] $Value, [string] $Unit) {
             if ([Math]::Abs($Value) -ge 1KB) { return ($Value / 1KB).ToString('#,0.0', $c) + ' KiB' }
             return $Value.ToString('#,0', $c) + ' B'
         }
+        'commits/s' { return $Value.ToString('#,0', $c) + ' commits/s' }
         default { return $Value.ToString('#,0.###', $c) + " $Unit" }
     }
 }
@@ -243,11 +296,13 @@ function Format-Cases([string] $Benchmark, [string[]] $Variants) {
 
 # --- Targets (issue 5), each from ratios measured in this run -----------------------------------------
 
-$targets = [System.Collections.Generic.List[object]]::new()
-function Add-Target([string] $Target, [string] $Measured, $Met) {
+# A row of a targets table: $Met is $null when the run did not measure it.
+function New-TargetRow([string] $Target, [string] $Measured, $Met) {
     $status = if ($null -eq $Met) { 'not measured' } elseif ($Met) { 'met' } else { '**missed**' }
-    $targets.Add([pscustomobject]@{ Target = $Target; Measured = $Measured; Status = $status })
+    [pscustomobject]@{ Target = $Target; Measured = $Measured; Status = $status }
 }
+$targets = [System.Collections.Generic.List[object]]::new()
+function Add-Target([string] $Target, [string] $Measured, $Met) { $targets.Add((New-TargetRow $Target $Measured $Met)) }
 
 $fork10 = Find-Result 'Fork' 'Keys=10' 'Fork_SessionState'
 $fork100k = Find-Result 'Fork' 'Keys=100000' 'Fork_SessionState'
@@ -337,10 +392,7 @@ if ($stateSize -and $forkSize) {
 # --- Targets of issue 10 (stored sessions) -------------------------------------------------------------
 
 $storeTargets = [System.Collections.Generic.List[object]]::new()
-function Add-StoreTarget([string] $Target, [string] $Measured, $Met) {
-    $status = if ($null -eq $Met) { 'not measured' } elseif ($Met) { 'met' } else { '**missed**' }
-    $storeTargets.Add([pscustomobject]@{ Target = $Target; Measured = $Measured; Status = $status })
-}
+function Add-StoreTarget([string] $Target, [string] $Measured, $Met) { $storeTargets.Add((New-TargetRow $Target $Measured $Met)) }
 $storedStep = Find-Result 'Stored' 'one-step workflow' 'stored session'
 $memoryStep = Find-Result 'Stored' 'one-step workflow' 'session in memory'
 $twoCommits = Find-Result 'Stored' 'one-step workflow' 'two bare SQLite commits (disk)'
@@ -364,6 +416,24 @@ if ($checkedRead -and $memoryRead) {
     Add-StoreTarget 'A read of a stored session that nothing changed costs one version check (no reload), under 0.1 ms' $measured (($checkedRead.Median - $memoryRead.Median) -lt 100000)
 }
 
+# --- Targets of issue 13 (PostgreSQL store) -----------------------------------------------------------
+
+$postgresTargets = [System.Collections.Generic.List[object]]::new()
+$postgresParts = @(); $postgresMet = $true
+foreach ($case in @($results | Where-Object { $_.Benchmark -eq 'Postgres' -and $_.Case -like 'commit of *' } | ForEach-Object Case | Select-Object -Unique)) {
+    foreach ($via in 'socket', 'TCP') {
+        $ours = Find-Result 'Postgres' $case "Agno PostgreSQL store ($via)"
+        $bare = Find-Result 'Postgres' $case "bare Npgsql transaction ($via)"
+        if (-not ($ours -and $bare)) { continue }
+        $ratio = $ours.Median / $bare.Median
+        $postgresMet = $postgresMet -and $ratio -le 1.5
+        $postgresParts += "$($case -replace '^commit of ', ''), $via`: $(Format-Value $ours.Median 'ms') vs $(Format-Value $bare.Median 'ms') ($(Format-Ratio $ratio))"
+    }
+}
+$postgresTargets.Add((New-TargetRow 'The PostgreSQL store''s commit within 1.5x of a bare Npgsql transaction writing the same rows' `
+            $(if ($postgresParts) { $postgresParts -join '; ' } else { 'not measured: no PostgreSQL server could run here (see the run''s warning)' }) $(if ($postgresParts) { $postgresMet } else { $null })))
+$postgresRun = if (Test-Path (Join-Path $postgresDir 'postgres.json')) { Get-Content (Join-Path $postgresDir 'postgres.json') -Raw | ConvertFrom-Json }
+
 # --- The machine --------------------------------------------------------------------------------------
 
 $memoryBytes = [GC]::GetGCMemoryInfo().TotalAvailableMemoryBytes
@@ -379,6 +449,7 @@ $machine = [ordered]@{
     'PowerShell'           = "$($PSVersionTable.PSVersion) ($([Runtime.InteropServices.RuntimeInformation]::FrameworkDescription))"
     '.NET (engine benchmarks)' = if ($engineInfo) { "$($engineInfo.RuntimeVersion), SDK $($engineInfo.DotNetCliVersion), $($engineInfo.Architecture)" } else { '' }
     'BenchmarkDotNet'      = if ($engineInfo) { $engineInfo.BenchmarkDotNetVersion } else { '' }
+    'PostgreSQL (issue 13)' = if ($postgresRun) { "$($postgresRun.ServerVersion), a throwaway server on this machine (fsync and synchronous_commit on, as SQLite's synchronous FULL)" } else { 'not run' }
     'Date'                 = $started.ToUniversalTime().ToString('yyyy-MM-dd HH:mm \U\T\C')
 }
 
@@ -417,6 +488,12 @@ $md.Add('')
 $md.Add('| target | measured | result |')
 $md.Add('| --- | --- | --- |')
 foreach ($t in $storeTargets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
+$md.Add('')
+$md.Add('## Targets (issue 13: PostgreSQL store)')
+$md.Add('')
+$md.Add('| target | measured | result |')
+$md.Add('| --- | --- | --- |')
+foreach ($t in $postgresTargets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
 $md.Add('')
 $analysis = Join-Path $PSScriptRoot 'analysis.md'
 if (-not $Quick -and (Test-Path $analysis)) {
@@ -485,10 +562,15 @@ $md.Add('')
 $md.Add('A one-step `Invoke-AgnoWorkflow`, a `Set-AgnoState` and a `Get-AgnoState`, stored against in memory; two bare commits through the module''s own `Microsoft.Data.Sqlite` (from PowerShell) for the disk time the target allows.')
 $md.Add('')
 foreach ($l in Format-Cases 'Stored') { $md.Add($l) }
+$md.Add('## Stored sessions (PostgreSQL, issue 13)')
+$md.Add('')
+$md.Add("``bench/Agno.Benchmarks --postgres``: the PostgreSQL store over the server's unix socket and over TCP (127.0.0.1), beside the SQLite store (as above, on the same disk), and a bare Npgsql transaction writing the same rows into tables of the same shape and indexes (the keys' rows with their version, the session's version: BEGIN with both upserts in one round trip, then COMMIT; statements prepared). A 50-key step's commit writes 50 values of about 200 characters. The latency cases run interleaved, one operation each per round, compared by medians. Throughput: 4 writers, each with a store of its own (as 4 machines), each committing its own keys as fast as it can, to one session (its commits are serialized: each waits for the session's row lock, or SQLite's file lock, and merges what the others committed) or to a session each (PostgreSQL's writers need not wait for each other; SQLite's still take turns on the file); commits per second of all 4 together, median of 3 samples. In the throughput tables a ratio above 1 means more commits per second.")
+$md.Add('')
+foreach ($l in Format-Cases 'Postgres') { $md.Add($l) }
 
 $reportDir = Split-Path -Parent $report
 if (-not (Test-Path $reportDir)) { New-Item -ItemType Directory -Path $reportDir | Out-Null }
 $md | Set-Content -Path $report -Encoding utf8
 Write-Host ''
-foreach ($t in @($targets) + @($storeTargets)) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
+foreach ($t in @($targets) + @($storeTargets) + @($postgresTargets)) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
 Write-Host "Report written to $report ($('{0:mm\:ss}' -f $phases['total']))."

@@ -27,13 +27,14 @@ namespace Agno.Benchmarks
     /// Otherwise each benchmark runs in its own process, 3 warm-up and 15 measured iterations.
     /// Reports go to &lt;folder&gt;/results (default: BenchmarkDotNet.Artifacts).
     /// --store runs <see cref="StoreBenchmark"/> instead (interleaved, not BenchmarkDotNet): &lt;folder&gt;/store.json.
+    /// --postgres runs <see cref="PostgresBenchmark"/> (the server from $env:AGNO_TEST_SERVERS): &lt;folder&gt;/postgres.json.
     /// </summary>
     public static class Program
     {
         public static int Main(string[] args)
         {
             var rest = new List<string>();
-            bool quick = false, store = false;
+            bool quick = false, store = false, postgres = false;
             string artifacts = Path.GetFullPath("BenchmarkDotNet.Artifacts");
             for (int i = 0; i < args.Length; i++)
             {
@@ -45,6 +46,9 @@ namespace Agno.Benchmarks
                     case "--store":
                         store = true;
                         break;
+                    case "--postgres":
+                        postgres = true;
+                        break;
                     case "--out":
                         if (i + 1 >= args.Length) return Usage("--out needs a folder.");
                         artifacts = Path.GetFullPath(args[++i]);
@@ -55,6 +59,7 @@ namespace Agno.Benchmarks
                 }
             }
             if (store) return StoreBenchmark.Run(artifacts, quick);
+            if (postgres) return PostgresBenchmark.Run(artifacts, quick);
 
             // Without a filter BenchmarkDotNet asks which benchmarks to run; run them all.
             if (!rest.Contains("--filter") && !rest.Contains("-f")) rest.AddRange(new[] { "--filter", "*" });

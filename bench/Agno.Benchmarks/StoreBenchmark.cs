@@ -21,7 +21,7 @@ namespace Agno.Benchmarks
     /// </summary>
     public static class StoreBenchmark
     {
-        private sealed class Result
+        internal sealed class Result
         {
             public string Benchmark { get; set; } = "Store";
             public string Case { get; set; } = "";
@@ -71,7 +71,7 @@ namespace Agno.Benchmarks
         }
 
         /// <summary>Warms each variant up, then runs them one after another, round by round.</summary>
-        private static IEnumerable<Result> Interleave(string caseName, string unit, int rounds, params (string Name, Action Run)[] variants)
+        internal static IEnumerable<Result> Interleave(string caseName, string unit, int rounds, params (string Name, Action Run)[] variants)
         {
             var samples = variants.Select(_ => new List<double>(rounds)).ToArray();
             double scale = unit == "ns" ? 1e9 / Stopwatch.Frequency : 1e3 / Stopwatch.Frequency;

@@ -35,10 +35,13 @@ namespace Agno.Storage.PostgreSql
             ["disable"] = "Disable", ["allow"] = "Allow", ["prefer"] = "Prefer", ["require"] = "Require", ["verify-ca"] = "VerifyCA", ["verify-full"] = "VerifyFull",
         };
 
-        private PostgresTarget(NpgsqlConnectionStringBuilder builder, bool timeoutGiven)
+        private PostgresTarget(NpgsqlConnectionStringBuilder builder, ISet<string> given)
         {
-            // A host that does not answer fails in seconds, not Npgsql's 15; DBAs see who is connected.
-            if (!timeoutGiven) builder.Timeout = 5;
+            // A host that does not answer fails in seconds, not Npgsql's 15; the store's few statements
+            // are prepared once per connection (Max Auto Prepare=0 turns that off, for a pooler without
+            // prepared statements); DBAs see who is connected.
+            if (!given.Contains(Canonical("Timeout"))) builder.Timeout = 5;
+            if (!given.Contains(Canonical("Max Auto Prepare"))) builder.MaxAutoPrepare = 32;
             if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "Agno";
             Builder = builder;
             ConnectionString = builder.ConnectionString;
@@ -84,10 +87,13 @@ namespace Agno.Storage.PostgreSql
         public static PostgresTarget Parse(string store)
         {
             if (store == null) throw new ArgumentNullException(nameof(store));
-            bool timeoutGiven;
-            var builder = SchemeLength(store) > 0 ? FromUri(store, out timeoutGiven) : FromKeywords(store, out timeoutGiven);
-            return new PostgresTarget(builder, timeoutGiven);
+            var given = new HashSet<string>(StringComparer.Ordinal);
+            var builder = SchemeLength(store) > 0 ? FromUri(store, given) : FromKeywords(store, given);
+            return new PostgresTarget(builder, given);
         }
+
+        /// <summary>A keyword as Npgsql matches it: in any case, with or without its spaces ('MaxAutoPrepare' is 'Max Auto Prepare').</summary>
+        private static string Canonical(string keyword) => keyword.Replace(" ", "").ToUpperInvariant();
 
         private static int SchemeLength(string text)
         {
@@ -101,7 +107,7 @@ namespace Agno.Storage.PostgreSql
         private static StoreException Invalid(string what) => new StoreException("AgnoStoreConnectionInvalid",
             $"The PostgreSQL store string is not valid: {what}. Give a URI such as 'postgresql://user@host:5432/database' or a keyword string such as 'Host=host;Database=database;Username=user' (the password is best left to $env:PGPASSWORD or ~/.pgpass).");
 
-        private static NpgsqlConnectionStringBuilder FromKeywords(string text, out bool timeoutGiven)
+        private static NpgsqlConnectionStringBuilder FromKeywords(string text, ISet<string> given)
         {
             DbConnectionStringBuilder keywords;
             try
@@ -113,7 +119,7 @@ namespace Agno.Storage.PostgreSql
                 throw Invalid("it is neither a URI nor a list of keyword=value pairs separated by ';' (quote a value that holds ';' or '=')");
             }
             var builder = new NpgsqlConnectionStringBuilder();
-            timeoutGiven = keywords.Keys.Cast<string>().Any(k => k.Equals("Timeout", StringComparison.OrdinalIgnoreCase));
+            foreach (string key in keywords.Keys) given.Add(Canonical(key));
             bool hasPassword = keywords.Keys.Cast<string>().Any(k => k.Equals("Password", StringComparison.OrdinalIgnoreCase) || k.Equals("PSW", StringComparison.OrdinalIgnoreCase));
             foreach (string key in keywords.Keys)
             {
@@ -131,7 +137,7 @@ namespace Agno.Storage.PostgreSql
         }
 
         /// <summary>libpq's <c>postgresql://[user[:password]@][host[:port][,…]][/dbname][?name=value[&amp;…]]</c>.</summary>
-        private static NpgsqlConnectionStringBuilder FromUri(string uri, out bool timeoutGiven)
+        private static NpgsqlConnectionStringBuilder FromUri(string uri, ISet<string> given)
         {
             var rest = uri.Substring(SchemeLength(uri));
             string? query = null;
@@ -176,8 +182,7 @@ namespace Agno.Storage.PostgreSql
             {
                 builder.Database = Decode(path!, "the database name");
             }
-            timeoutGiven = false;
-            if (query != null) ApplyQuery(builder, query, ref timeoutGiven);
+            if (query != null) ApplyQuery(builder, query, given);
             if (string.IsNullOrEmpty(builder.Host))
             {
                 throw Invalid("it names no host. Give one, e.g. 'postgresql://user@db1/database', or a unix socket folder as '?host=/var/run/postgresql'");
@@ -229,7 +234,7 @@ namespace Agno.Storage.PostgreSql
             return port;
         }
 
-        private static void ApplyQuery(NpgsqlConnectionStringBuilder builder, string query, ref bool timeoutGiven)
+        private static void ApplyQuery(NpgsqlConnectionStringBuilder builder, string query, ISet<string> given)
         {
             foreach (var pair in query.Split('&'))
             {
@@ -247,7 +252,7 @@ namespace Agno.Storage.PostgreSql
                     if (!SslModes.TryGetValue(value, out var mode)) throw Invalid($"sslmode must be one of {string.Join(", ", SslModes.Keys)}");
                     value = mode;
                 }
-                if (name == "connect_timeout") timeoutGiven = true;
+                given.Add(Canonical(keyword));
                 if (name == "port") value = ParsePort(value).ToString(CultureInfo.InvariantCulture);
                 try
                 {

@@ -21,6 +21,9 @@ BeforeDiscovery {
         foreach ($variant in 'session in memory', 'stored session', 'two bare SQLite commits (disk)', 'stored session (version check)') { @{ Benchmark = 'Stored'; Variant = $variant } }
         foreach ($variant in 'Agno SqliteSessionStore', 'bare Microsoft.Data.Sqlite transaction', 'stored session (version check)', 'session in memory', 'stored session', 'two bare commits') { @{ Benchmark = 'Store'; Variant = $variant } }
     )
+    $postgresNames = foreach ($variant in 'Agno PostgreSQL store (socket)', 'Agno PostgreSQL store (TCP)', 'Agno SQLite store', 'bare Npgsql transaction (socket)', 'bare Npgsql transaction (TCP)') {
+        @{ Variant = $variant }
+    }
     $targets = @(
         'Fork of 100,000 keys within 2x of 10 keys'
         'Fork at least 100x faster than the JSON clone'
@@ -34,6 +37,7 @@ BeforeDiscovery {
         'A one-step workflow on a stored session costs at most the in-memory step plus two commits of disk time'
         'The store''s commit within 1.5x of a bare Microsoft.Data.Sqlite transaction writing the same rows'
         'A read of a stored session that nothing changed costs one version check'
+        'The PostgreSQL store''s commit within 1.5x of a bare Npgsql transaction writing the same rows'
     )
 }
 
@@ -73,6 +77,15 @@ Describe 'Benchmarks (quick run)' {
 
     It 'reports module benchmark <Benchmark>: <Variant>' -ForEach $moduleNames {
         $r = @($results | Where-Object { $_.Benchmark -eq $Benchmark -and $_.Variant -eq $Variant })
+        $r.Count | Should -BeGreaterThan 0
+        $r | ForEach-Object { [double]::IsNaN([double] $_.Median) | Should -BeFalse }
+        $report | Should -Match ([regex]::Escape("``$Variant``"))
+    }
+
+    It 'reports PostgreSQL benchmark <Variant> (the test run''s server, or one of its own)' -ForEach $postgresNames {
+        Import-Module (Join-Path $root 'tests/Servers/Postgres.psm1') -Force
+        if ($noServer = Get-AgnoTestPostgresSkipReason) { Set-ItResult -Skipped -Because $noServer; return }
+        $r = @($results | Where-Object { $_.Benchmark -eq 'Postgres' -and $_.Variant -eq $Variant })
         $r.Count | Should -BeGreaterThan 0
         $r | ForEach-Object { [double]::IsNaN([double] $_.Median) | Should -BeFalse }
         $report | Should -Match ([regex]::Escape("``$Variant``"))

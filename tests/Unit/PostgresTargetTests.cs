@@ -53,14 +53,17 @@ namespace Agno.Tests
         }
 
         [Fact]
-        public void A_keyword_string_is_taken_as_Npgsql_takes_it_with_a_short_connect_timeout_unless_given()
+        public void A_keyword_string_is_taken_as_Npgsql_takes_it_with_a_short_connect_timeout_and_prepared_statements_unless_given()
         {
             var target = PostgresTarget.Parse($"Host=/var/run/postgresql;Database=agno;Username=ops;Password=\"{Awkward.Replace("\"", "\"\"")}\"");
             Assert.Equal(Awkward, target.Builder.Password);
             Assert.Equal(5, target.Builder.Timeout);
             Assert.Equal("Agno", target.Builder.ApplicationName);
             Assert.Equal("postgresql://ops@%2Fvar%2Frun%2Fpostgresql:5432/agno", target.Location);
-            Assert.Equal(30, PostgresTarget.Parse("Host=h;Timeout=30").Builder.Timeout);
+            Assert.Equal(32, target.Builder.MaxAutoPrepare);
+            Assert.Equal(0, PostgresTarget.Parse("Host=h;Max Auto Prepare=0").Builder.MaxAutoPrepare);
+            Assert.Equal(0, PostgresTarget.Parse("Host=h;maxautoprepare=0").Builder.MaxAutoPrepare);
+            Assert.Equal(30, PostgresTarget.Parse("Host=h;timeout=30").Builder.Timeout);
             Assert.Equal(30, PostgresTarget.Parse("postgresql://h?connect_timeout=30").Builder.Timeout);
             Assert.Equal("postgresql://h:5432?options=-c%20search_path%3Dt1", PostgresTarget.Parse("Host=h;Search Path=t1").Location);
         }
