@@ -4,6 +4,9 @@
 # is what it prints. The convention, in both: a line ending in  # -> text  must print exactly text (its
 # output items, as strings, joined with ', '). An example holding Describe is a Pester test and is run
 # with Invoke-Pester. Blocks run in a folder of their own, where ./out/Agno is the built module.
+# A README block that names the example PostgreSQL server (postgresql://agno@db1:5432/agno) runs on
+# its own against the test run's server instead (that address replaced by the server's, in a new
+# schema, the password in PGPASSWORD as the block says), and is skipped, loudly, without one.
 
 BeforeDiscovery {
     $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -15,6 +18,9 @@ BeforeDiscovery {
     $readme = Get-Content -LiteralPath (Join-Path $root 'README.md') -Raw
     $sections = [regex]::Split($readme, '(?m)^(?=## )') | Where-Object { $_ -notmatch '^## Install\b' }
     $readmeBlocks = [regex]::Matches(($sections -join ''), '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value }
+    $exampleServer = 'postgresql://agno@db1:5432/agno'
+    $serverBlocks = @($readmeBlocks | Where-Object { $_.Contains($exampleServer) })
+    $readmeBlocks = @($readmeBlocks | Where-Object { -not $_.Contains($exampleServer) })
 
     # about_Agno: each "Example N: title" under EXAMPLES, its code the lines indented eight spaces.
     $about = Get-Content -LiteralPath (Join-Path $root 'docs/help/about_Agno.help.txt')
@@ -32,6 +38,7 @@ BeforeDiscovery {
     }
     $aboutCases = foreach ($e in $examples) { @{ Name = $e.Name; Code = ($e.Lines -join "`n").Trim() } }
     $readmeCases = @(@{ Blocks = $readmeBlocks; Count = $readmeBlocks.Count })
+    $serverCases = @(foreach ($block in $serverBlocks) { @{ Block = $block; Address = $exampleServer; FirstLine = ($block -split '\r?\n')[0] } })
 }
 
 BeforeAll {
@@ -58,8 +65,9 @@ BeforeAll {
         $lines -join "`n"
     }
 
-    # Runs code in a fresh pwsh in $Dir, with the module on PSModulePath; returns output and errors.
-    function Invoke-Documented([string] $Code, [string] $Dir) {
+    # Runs code in a fresh pwsh in $Dir, with the module on PSModulePath (and $Environment's
+    # variables); returns output and errors.
+    function Invoke-Documented([string] $Code, [string] $Dir, [hashtable] $Environment = @{}) {
         $file = Join-Path $Dir ('block-' + [guid]::NewGuid().ToString('n') + '.ps1')
         Set-Content -LiteralPath $file -Value $Code -Encoding utf8
         $pwsh = Get-PwshCommand
@@ -67,6 +75,7 @@ BeforeAll {
         foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-File', $file)) { $psi.ArgumentList.Add($a) }
         $psi.WorkingDirectory = $Dir
         $psi.Environment['PSModulePath'] = (Join-Path $Dir 'out') + [IO.Path]::PathSeparator + $env:PSModulePath
+        foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
         $psi.UseShellExecute = $false
         $psi.RedirectStandardOutput = $true
         $psi.RedirectStandardError = $true
@@ -87,6 +96,15 @@ Describe 'README.md' {
         $dir = New-DocumentationFolder
         $script = ($Blocks | ForEach-Object { ConvertTo-CheckedScript $_ }) -join "`n"
         $result = Invoke-Documented $script $dir
+        $result.Errors | Should -BeNullOrEmpty -Because $result.Output
+        $result.ExitCode | Should -Be 0 -Because $result.Output
+    }
+
+    It 'runs its PostgreSQL block "<FirstLine>" against the test server' -ForEach $serverCases {
+        if ($noServer = Get-TestStoreSkipReason 'PostgreSQL') { Set-ItResult -Skipped -Because $noServer; return }
+        $server = Get-AgnoTestPostgres
+        $uri = ConvertTo-TestStoreUri (New-TestStore 'PostgreSQL') -NoPassword
+        $result = Invoke-Documented (ConvertTo-CheckedScript $Block.Replace($Address, $uri)) (New-DocumentationFolder) @{ PGPASSWORD = $server.Password }
         $result.Errors | Should -BeNullOrEmpty -Because $result.Output
         $result.ExitCode | Should -Be 0 -Because $result.Output
     }

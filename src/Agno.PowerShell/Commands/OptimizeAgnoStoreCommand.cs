@@ -6,9 +6,10 @@ using Agno.Hosting;
 namespace Agno.Commands
 {
     /// <summary>
-    /// Optimize-AgnoStore: compacts a store file: forgets the record of removed keys and gives back the
-    /// space of deleted sessions, runs and values. A cmdlet of its own rather than a switch: it works on
-    /// the whole store, not a session, and rewrites the file (so it takes -WhatIf and -Confirm).
+    /// Optimize-AgnoStore: compacts a store: forgets the record of removed keys and gives back the
+    /// space of deleted sessions, runs and values (a file is rewritten, a database's tables vacuumed).
+    /// A cmdlet of its own rather than a switch: it works on the whole store, not a session, and
+    /// rewrites it (so it takes -WhatIf and -Confirm).
     /// </summary>
     [Cmdlet(VerbsCommon.Optimize, "AgnoStore", SupportsShouldProcess = true)]
     [OutputType(typeof(void))]
