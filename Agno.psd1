@@ -28,6 +28,10 @@
         'New-AgnoWorkflow'
         'Invoke-AgnoWorkflow'
         'Invoke-AgnoParallel'
+        'New-AgnoCondition'
+        'New-AgnoLoop'
+        'New-AgnoRouter'
+        'Stop-AgnoWorkflow'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -83,6 +83,21 @@ namespace Agno.Core
         /// <summary>For a step's session, the session it runs in; null for a session made with Create.</summary>
         internal AgnoSession? Parent { get; }
 
+        /// <summary>For a step's session, the stop of the run the step belongs to.</summary>
+        internal RunStop? RunStop { get; set; }
+
+        /// <summary>
+        /// Ends the run this step belongs to, early and successfully: the step commits as usual, the run's
+        /// other parallel branches finish and merge, nothing after runs, and the run ends with status
+        /// Stopped and <paramref name="reason"/> on its record. A resume then has nothing to continue.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">This is not a step's session (it runs in no run).</exception>
+        public void StopRun(string? reason = null)
+        {
+            if (RunStop == null) throw new InvalidOperationException("Only a step can stop the run it belongs to; this session is not a step's.");
+            RunStop.Request(reason);
+        }
+
         /// <summary>For a step's session, the step's name.</summary>
         public string? NodeName { get; }
 
@@ -154,8 +169,7 @@ namespace Agno.Core
         {
             var last = History.LastOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
             if (last == null || !last.IsUnfinished) return null;
-            return new ResumePoint(last.RunId, last.Root.Children
-                .Where(n => n.Status == NodeStatus.Completed || n.Status == NodeStatus.Skipped).Select(n => n.Name).ToList());
+            return new ResumePoint(last.RunId, last.Checkpoints);
         }
 
         /// <summary>

@@ -34,6 +34,12 @@ namespace Agno.Core
         public Exception? Error { get; internal set; }
         public IReadOnlyList<NodeRecord> Children => _children;
 
+        /// <summary>For a control-flow node, what it decided: the branch a condition took ('Then', 'Else'), the routes a router ran, why a loop ended.</summary>
+        public string? Decision { get; internal set; }
+
+        /// <summary>Something the caller should be told about this node that is not an error (a loop that reached its maximum; why a run was stopped).</summary>
+        public string? Note { get; internal set; }
+
         /// <summary>Names from the run's root down to this node, joined with '/'.</summary>
         public string Path => Parent == null ? Name : Parent.Path + "/" + Name;
 

@@ -14,5 +14,7 @@ namespace Agno.Core
         Cancelled,
         /// <summary>Completed in an earlier run and not run again (a resumed run).</summary>
         Skipped,
+        /// <summary>A run a step ended early and successfully (Stop-AgnoWorkflow): what ran is committed; nothing is left to resume.</summary>
+        Stopped,
     }
 }

@@ -73,6 +73,7 @@ namespace Agno.Core
                         entered = true;
                     }
                     var own = context.ForNode(AgnoState.ForkOf(origin), chains[i][0].Name);
+                    own.RunStop = environment.Stop;
                     await Sequence.RunChainAsync(chains[i], own, records[i], environment, siblings.Token).ConfigureAwait(false);
                     sessions[i] = own;
                 }
@@ -113,7 +114,7 @@ namespace Agno.Core
                 throw;
             }
             cancellationToken.ThrowIfCancellationRequested(); // a stop or timeout during the merge leaves the state as it was
-            Commit.Into(context.State, merge.Delta.WithBase(origin), environment.CheckpointFor(record), record);
+            environment.Commit(context, record, merge.Delta.WithBase(origin));
             context.Output = completed.Select(i => sessions[i]!.Output).ToArray();
             record.KeysChanged = merge.Delta.Changes.Select(c => c.Key).ToList();
             record.Conflicts = merge.Conflicts;

@@ -22,7 +22,26 @@ namespace Agno.Core
         public bool IsResumed { get; }
 
         /// <summary>True when the run did not complete (it failed, timed out, was stopped, or its process ended in it): a resume continues it.</summary>
-        public bool IsUnfinished => Status != NodeStatus.Completed && Status != NodeStatus.CompletedWithErrors;
+        public bool IsUnfinished => Status != NodeStatus.Completed && Status != NodeStatus.CompletedWithErrors && Status != NodeStatus.Stopped;
+
+        /// <summary>For a run a step ended early (status Stopped), the reason it gave; null otherwise.</summary>
+        public string? StopReason => Status == NodeStatus.Stopped ? Root.Note : null;
+
+        private readonly List<string> _checkpoints = new List<string>();
+
+        /// <summary>The checkpoints this run has recorded (and, resumed, those of its earlier attempts): what a resume in this process skips.</summary>
+        internal IReadOnlyList<string> Checkpoints
+        {
+            get { lock (_checkpoints) return _checkpoints.ToArray(); }
+        }
+
+        internal void AddCheckpoint(string key)
+        {
+            lock (_checkpoints)
+            {
+                if (!_checkpoints.Contains(key, StringComparer.OrdinalIgnoreCase)) _checkpoints.Add(key);
+            }
+        }
         public string SessionId { get; }
         public string Name => Root.Name;
         public NodeStatus Status => Root.Status;

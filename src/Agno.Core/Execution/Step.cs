@@ -32,6 +32,7 @@ namespace Agno.Core
         {
             var fork = context.State.Fork();
             var own = context.ForNode(fork, Name);
+            own.RunStop = environment.Stop;
             try
             {
                 await UntilDoneOrCancelled(StartBody(own, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -46,7 +47,7 @@ namespace Agno.Core
             }
 
             var delta = fork.GetDelta();
-            Commit.Into(context.State, delta, environment.CheckpointFor(record), record);
+            environment.Commit(context, record, delta);
             context.Output = own.Output;
             record.KeysChanged = delta.Changes.Select(c => c.Key).ToList();
         }

@@ -87,12 +87,19 @@ namespace Agno.Core
             // A stored session resumes from its store (what any process ran), one in memory from its own history.
             var resume = options?.Resume != true ? null : journal != null ? journal.FindUnfinishedRun(Name) : session.UnfinishedRun(Name);
             var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid(), isResumed: resume != null);
-            var environment = new RunEnvironment(options?.Observer, run, resume?.Completed);
+            var environment = new RunEnvironment(options?.Observer, run, resume?.Completed, session.State);
             using var runTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options?.Timeout is TimeSpan limit) runTimeout.CancelAfter(limit);
             try
             {
                 await Sequence.RunChainAsync(chain, session, root, environment, runTimeout.Token).ConfigureAwait(false);
+                return run;
+            }
+            catch (RunStoppedException)
+            {
+                // Ended early by a step, successfully: the reason goes on the record.
+                root.Finish(NodeStatus.Stopped);
+                root.Note = environment.Stop.Reason ?? "A step stopped the run.";
                 return run;
             }
             catch (OperationCanceledException) when (runTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -133,6 +140,11 @@ namespace Agno.Core
             {
                 await RunCoreAsync(context, record, environment, timeout.Token).ConfigureAwait(false);
                 if (record.Status == NodeStatus.Running) record.Finish(NodeStatus.Completed);
+            }
+            catch (RunStoppedException)
+            {
+                record.Finish(NodeStatus.Stopped);
+                throw;
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {

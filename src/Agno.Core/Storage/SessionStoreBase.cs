@@ -361,7 +361,8 @@ namespace Agno.Core
         {
             var row = RequireSession(binding);
             var latest = LatestRun(row.SessionId, name);
-            if (latest == null || latest.Value.Status == nameof(NodeStatus.Completed) || latest.Value.Status == nameof(NodeStatus.CompletedWithErrors)) return null;
+            if (latest == null || latest.Value.Status == nameof(NodeStatus.Completed) || latest.Value.Status == nameof(NodeStatus.CompletedWithErrors)
+                || latest.Value.Status == nameof(NodeStatus.Stopped)) return null;
             return new ResumePoint(latest.Value.RunId, CompletedNodes(latest.Value.RunId));
         });
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using Agno.Core;
 using Agno.Hosting;
@@ -47,6 +48,9 @@ namespace Agno.Commands
                 ThrowTerminatingError(AgnoErrors.FromException(failure is AgnoException ? failure : run.Exception.InnerException!));
             }
             StoreWarnings.Write(this, run.Result, resume);
+            // What a node says that is not an error (a loop that reached its maximum) is a warning, naming the node.
+            foreach (var noted in run.Result.Root.Descendants().Where(n => n.Note != null && n.Status != NodeStatus.Stopped)) WriteWarning($"[{noted.Path}] {noted.Note}");
+            if (run.Result.Status == NodeStatus.Stopped) WriteVerbose($"The run of '{run.Result.Name}' was stopped by a step: {run.Result.StopReason}");
             foreach (var error in AgnoErrors.ContinuedFailures(run.Result)) WriteError(error);
             if (PassThru) WriteObject(run.Result);
         }

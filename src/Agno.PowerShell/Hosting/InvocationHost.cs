@@ -94,6 +94,20 @@ namespace Agno.Hosting
             }
         }
 
+        /// <summary>Runs a control-flow node's question (a condition, a selector) for <paramref name="own"/>, as a step is run, and returns what it wrote.</summary>
+        public async Task<IList<object?>> RunQuestionAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        {
+            _queue.Enter();
+            try
+            {
+                return await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "condition", forwardsOutput: false), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _queue.Exit();
+            }
+        }
+
         /// <summary>Runs a reducer scriptblock with (base, current, incoming) and returns what it wrote.</summary>
         public object? RunReducer(StepScript script, string key, object? baseValue, object? current, object? incoming, CancellationToken cancellationToken)
         {
@@ -135,6 +149,9 @@ namespace Agno.Hosting
                     Step _ => 1,
                     ParallelNode p => p.Branches.Sum(CountSteps),
                     Workflow w => w.Steps.Sum(CountSteps),
+                    ConditionNode c => Math.Max(c.ThenNodes.Sum(CountSteps), c.ElseNodes.Sum(CountSteps)),
+                    LoopNode l => l.Steps.Sum(CountSteps),
+                    RouterNode r => r.Routes.Sum(route => route.Value.Sum(CountSteps)),
                     _ => 0,
                 };
             }

@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
 using Agno.Core;
 
 namespace Agno.Hosting
@@ -19,6 +22,20 @@ namespace Agno.Hosting
         }
 
         public static IStateReducer Reducer(string key, StepScript script) => new ScriptReducer(key, script);
+
+        /// <summary>A condition of a control-flow node: its script's output, read as PowerShell's if reads it.</summary>
+        public static Func<AgnoSession, CancellationToken, Task<bool>> Condition(string nodeName, StepScript script) => async (own, cancellationToken) =>
+        {
+            var output = await (InvocationHost.Current ?? throw NotInInvocation(nodeName)).RunQuestionAsync(script, own, cancellationToken).ConfigureAwait(false);
+            return LanguagePrimitives.IsTrue(output.Count == 1 ? output[0] : output.ToArray());
+        };
+
+        /// <summary>A router's selector: the route names its script writes, as strings.</summary>
+        public static Func<AgnoSession, CancellationToken, Task<IReadOnlyList<string>>> Selector(string nodeName, StepScript script) => async (own, cancellationToken) =>
+        {
+            var output = await (InvocationHost.Current ?? throw NotInInvocation(nodeName)).RunQuestionAsync(script, own, cancellationToken).ConfigureAwait(false);
+            return output.Where(o => o != null).Select(o => LanguagePrimitives.ConvertTo<string>(o)).ToList();
+        };
 
         /// <summary>A scriptblock { param($base, $current, $incoming) ... } run by the current invocation, stopped with the node it merges.</summary>
         private sealed class ScriptReducer : IStateReducer

@@ -8,7 +8,8 @@ namespace Agno.Hosting
     /// and information records are merged into the output so that they reach the caller in the order
     /// written (and under Inline, where a nested pipeline would write them straight to the host, at
     /// all); <see cref="StepStreams"/> sorts them out again. The last thing written is the end marker:
-    /// missing, the code called exit. Pooled runspaces hold it as a function, compiled once; it is kept
+    /// missing, the code called exit. Stop-AgnoWorkflow ends the code early and successfully (its error
+    /// is caught here). Pooled runspaces hold it as a function, compiled once; it is kept
     /// small, as every line costs every step.
     /// </summary>
     internal static class StepBootstrap
@@ -23,7 +24,7 @@ if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumera
 if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [System.Management.Automation.Language.Parser]::ParseInput($AgnoStepCode, $AgnoStepFile, [ref]$null, [ref]$null).GetScriptBlock() }
-& $AgnoStepCode @AgnoStepArguments 3>&1 4>&1 5>&1 6>&1
+try { & $AgnoStepCode @AgnoStepArguments 3>&1 4>&1 5>&1 6>&1 } catch { if ($_.FullyQualifiedErrorId -ne 'AgnoWorkflowStopped') { throw } }
 $AgnoStepEnd
 ";
     }
