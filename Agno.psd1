@@ -26,6 +26,7 @@
         'New-AgnoWorkflow'
         'Invoke-AgnoWorkflow'
         'Invoke-AgnoParallel'
+        'ConvertTo-AgnoMermaid'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
