@@ -30,9 +30,11 @@ namespace Agno.Commands
             foreach (var (group, property) in _properties)
             {
                 var attributes = new Collection<Attribute>(property.GetCustomAttributes().ToList());
+                // Setting Value marks a parameter as given: the default is put back as not given.
                 Parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, property.PropertyType, attributes)
                 {
                     Value = property.GetValue(group),
+                    IsSet = false,
                 });
             }
         }
