@@ -224,7 +224,7 @@ function Format-Cases([string] $Benchmark, [string[]] $Variants) {
     $lines
 }
 
-# --- Targets (issue 5), each from ratios measured in this run -----------------------------------------
+# --- Targets (issues 5 and 11), each from ratios measured in this run -----------------------------------------
 
 $targets = [System.Collections.Generic.List[object]]::new()
 function Add-Target([string] $Target, [string] $Measured, $Met) {
@@ -285,6 +285,29 @@ foreach ($case in $parallelCases) {
 }
 Add-Target 'Invoke-AgnoParallel, 100 trivial branches: at most 0.5x the wall time of ForEach-Object -Parallel at the same throttle limit' $(if ($halfSeen) { $halfParts -join '; ' } else { 'not run at N=100 (-Quick)' }) $(if ($halfSeen) { $halfMet } else { $null })
 Add-Target 'Invoke-AgnoParallel ahead of Start-ThreadJob at every N (time ratio below 1)' ($jobParts -join '; ') $(if ($jobParts) { $jobMet } else { $null })
+
+# Issue 11: the pipeline form against ForEach-Object -Parallel, at 1,000 items and at 100,000.
+$pipelineParts = @(); $pipelineMet = $true
+foreach ($case in @($results | Where-Object Benchmark -EQ 'Pipeline' | ForEach-Object Case | Select-Object -Unique)) {
+    $agno = Find-Result 'Pipeline' $case 'Invoke-AgnoParallel (items piped in)'
+    $foreach = Find-Result 'Pipeline' $case 'ForEach-Object -Parallel + sync hashtable'
+    if ($case -like 'N=1000,*' -and $agno -and $foreach) {
+        $ratio = $agno.Median / $foreach.Median
+        $pipelineMet = $pipelineMet -and $ratio -le 0.1
+        $pipelineParts += "$($case -replace '^N=1000, ', ''): $(Format-Value $agno.Median 'ms') vs $(Format-Value $foreach.Median 'ms') ($(Format-Ratio $ratio))"
+    }
+}
+Add-Target 'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x the wall time of 1..1000 | ForEach-Object -Parallel (same throttle)' $(if ($pipelineParts) { $pipelineParts -join '; ' } else { 'not run at N=1000 (-Quick)' }) $(if ($pipelineParts) { $pipelineMet } else { $null })
+$manyCase = @($results | Where-Object Benchmark -EQ 'ManyItems' | ForEach-Object Case | Where-Object { $_ -like '100000 *' } | Select-Object -Unique)
+if ($manyCase) {
+    $parts = foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') {
+        $wall = Find-Result 'ManyItems' '100000 trivial items, wall time' $variant
+        $peak = Find-Result 'ManyItems' '100000 trivial items, peak working set' $variant
+        "$variant`: $(Format-Value $wall.Median 'ms'), peak $(Format-Value $peak.Median 'MiB')"
+    }
+    Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' ($parts -join '; ') $true
+}
+else { Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' 'not run at this size (-Quick)' $null }
 
 $stepOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Runspace)'
 $inlineOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Inline)'
