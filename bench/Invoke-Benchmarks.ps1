@@ -5,7 +5,7 @@
     1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine.
     2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against a copy of out/Agno (build.ps1 build
        lays it out) in <OutDir>/module: its results go to <OutDir>/module.json.
-    3. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
+    3. Writes the report: medians, min-max and ratios to each alternative, each of issues 5 and 11's targets
        met or missed, the machine, and the command that reproduces it; and every result in
        <OutDir>/results.json.
     build.ps1 bench runs this after building the module. A full run takes about 15-20 minutes on 2 cores.
@@ -382,7 +382,7 @@ $md.Add('| --- | --- |')
 foreach ($key in $machine.Keys) { $md.Add("| $key | $($machine[$key]) |") }
 $md.Add("| This run took | $(($phases.GetEnumerator() | ForEach-Object { '{0}: {1:mm\:ss}' -f $_.Key, $_.Value }) -join '; ') |")
 $md.Add('')
-$md.Add('## Targets (issue 5)')
+$md.Add('## Targets (issues 5 and 11)')
 $md.Add('')
 $md.Add('| target | measured | result |')
 $md.Add('| --- | --- | --- |')
@@ -426,6 +426,16 @@ $md.Add('')
 $md.Add("N branches, each summing 1..100 and setting one key: ``Invoke-AgnoParallel -ScriptBlock`` (one scriptblock per branch), ``ForEach-Object -Parallel`` writing a ``[hashtable]::Synchronized()`` through ```$using:``, ``Start-ThreadJob`` writing it as an argument (then ``Wait-Job`` and ``Remove-Job``; ``Receive-Job -Wait`` hung on 1,000 queued thread jobs), at the same throttle limit: $($module.ThrottleLimits -join ' and ') ($($module.Cores) cores).")
 $md.Add('')
 foreach ($l in Format-Cases 'Parallel' @('Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable')) { $md.Add($l) }
+$md.Add('### Items piped in (issue 11)')
+$md.Add('')
+$md.Add("N items piped into ``Invoke-AgnoParallel { ... `$_ ... }`` (one branch per item, each summing 1..100 and setting one key) against ``N | ForEach-Object -Parallel`` writing a synchronized hashtable, at the same throttle limits.")
+$md.Add('')
+foreach ($l in Format-Cases 'Pipeline') { $md.Add($l) }
+$md.Add('### Many trivial items piped in (issue 11)')
+$md.Add('')
+$md.Add('Fresh processes, one sample each: items from a generator piped into ``Invoke-AgnoParallel { $_ }`` and into ``ForEach-Object -Parallel { $_ }`` (default throttle), counted with ``Measure-Object``: wall time of the pipeline, and the process''s peak working set (which includes pwsh itself).')
+$md.Add('')
+foreach ($l in Format-Cases 'ManyItems') { $md.Add($l) }
 $md.Add('### Workflow steps')
 $md.Add('')
 $md.Add('A 10-step `Invoke-AgnoWorkflow` (each step sums 1..100 and sets one key through `$AgnoSession`) against the same 10 scriptblocks called in a row with `&`. The overhead per step is (workflow - direct) / 10, paired round by round.')
