@@ -32,6 +32,7 @@
         'New-AgnoLoop'
         'New-AgnoRouter'
         'Stop-AgnoWorkflow'
+        'ConvertTo-AgnoMermaid'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -9,6 +9,7 @@ namespace Agno.Core
     public sealed class NodeRecord
     {
         private readonly List<NodeRecord> _children = new List<NodeRecord>();
+        private List<AttemptRecord>? _attempts;
         private Stopwatch? _clock;
 
         internal NodeRecord(string name, NodeKind kind, NodeRecord? parent)
@@ -40,14 +41,35 @@ namespace Agno.Core
         /// <summary>Something the caller should be told about this node that is not an error (a loop that reached its maximum; why a run was stopped).</summary>
         public string? Note { get; internal set; }
 
+        /// <summary>For a node with a <see cref="RetryPolicy"/>: each attempt it made, in order, with its error; empty otherwise.</summary>
+        public IReadOnlyList<AttemptRecord> Attempts => (IReadOnlyList<AttemptRecord>?)_attempts ?? Array.Empty<AttemptRecord>();
+
         /// <summary>Names from the run's root down to this node, joined with '/'.</summary>
         public string Path => Parent == null ? Name : Parent.Path + "/" + Name;
 
         internal NodeRecord AddChild(string name, NodeKind kind)
         {
             var child = new NodeRecord(name, kind, this);
-            _children.Add(child);
+            lock (_children) _children.Add(child);
             return child;
+        }
+
+        /// <summary>Drops a child's record (a pipeline branch that completed: its changes are in this node's).</summary>
+        internal void RemoveChild(NodeRecord child)
+        {
+            lock (_children) _children.Remove(child);
+        }
+
+        internal void AddAttempt(AttemptRecord attempt) => (_attempts ??= new List<AttemptRecord>()).Add(attempt);
+
+        /// <summary>Forgets what a failed attempt recorded (children, keys, conflicts, error) before the node runs again; attempts stay.</summary>
+        internal void ResetForRetry()
+        {
+            lock (_children) _children.Clear();
+            KeysChanged = Array.Empty<string>();
+            Conflicts = Array.Empty<MergeConflict>();
+            Error = null;
+            Status = NodeStatus.Pending;
         }
 
         internal void Start()

@@ -16,7 +16,7 @@ namespace Agno.Hosting
     /// happen on the caller's pipeline thread is posted to the <see cref="PipelineQueue"/>, which the
     /// cmdlet pumps until the run and every step it started have finished.
     /// </summary>
-    internal sealed class InvocationHost : IRunObserver, IDisposable
+    internal sealed class InvocationHost : IRunObserver, IBranchObserver, IDisposable
     {
         private static readonly AsyncLocal<InvocationHost?> CurrentHost = new AsyncLocal<InvocationHost?>();
 
@@ -28,16 +28,20 @@ namespace Agno.Hosting
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly RunProgress? _progress;
         private readonly IStepInvoker _invoker;
+        private readonly StepStreams _streams;
 
-        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node)
+        /// <param name="ordered">Write each pipeline branch's output in input order (-Ordered), not as it comes.</param>
+        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node, bool ordered = false)
         {
             _cmdlet = cmdlet;
             var caller = CallerContext.Capture(cmdlet);
             if (caller.Progress != ActionPreference.SilentlyContinue && caller.Progress != ActionPreference.Ignore)
             {
-                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node));
+                var feed = (node as ParallelNode)?.Feed;
+                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node),
+                    feed == null ? (Func<int>?)null : () => feed.Added);
             }
-            var streams = new StepStreams(cmdlet, _queue, _progress);
+            var streams = _streams = new StepStreams(cmdlet, _queue, _progress, ordered ? new OrderedOutput() : null);
             _invoker = isolation == StepIsolation.Inline
                 ? new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace)
                 : (IStepInvoker)new RunspaceStepInvoker(caller, streams);
@@ -79,13 +83,23 @@ namespace Agno.Hosting
             if (WriteFailure == null) _progress?.Complete();
         }
 
-        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session).</summary>
-        public async Task RunStepAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        /// <summary>Does the queued work on the pipeline thread until <paramref name="done"/> completes or the run has ended.</summary>
+        public void PumpUntil(Task done)
+        {
+            _queue.PumpUntil(done, () => _progress?.Refresh(), e =>
+            {
+                WriteFailure ??= e;
+                Stop();
+            });
+        }
+
+        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session), with $_ the <paramref name="item"/> it runs for, if any.</summary>
+        public async Task RunStepAsync(StepScript script, AgnoSession own, StepItem? item, CancellationToken cancellationToken)
         {
             _queue.Enter();
             try
             {
-                var output = await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step"), cancellationToken).ConfigureAwait(false);
+                var output = await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step", item: item), cancellationToken).ConfigureAwait(false);
                 own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
             }
             finally
@@ -132,6 +146,13 @@ namespace Agno.Hosting
         void IRunObserver.NodeFinished(NodeRecord node)
         {
             if (node.Kind == NodeKind.Step) _progress?.StepFinished(node);
+        }
+
+        void IBranchObserver.BranchSettled(NodeRecord parallel, int index, NodeRecord branch)
+        {
+            if (parallel.Parent != null) return; // a nested node's branches are not the invocation's items
+            _streams.Release(index);
+            _progress?.ItemDone();
         }
 
         private void WriteProgressSafely(ProgressRecord record)

@@ -15,11 +15,21 @@ namespace Agno.Hosting
         public static Step Create(string name, StepScript script, int timeoutSeconds)
         {
             var step = new Step(name, (own, cancellationToken) =>
-                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, cancellationToken));
+                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, null, cancellationToken));
             if (timeoutSeconds > 0) step.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
             step.Description = script.Original.ToString().Trim();
             return step;
         }
+
+        /// <summary>A step that runs <paramref name="script"/> with $_ a copy of <paramref name="item"/> (one branch per pipeline item).</summary>
+        public static Step ForItem(string name, StepScript script, StepItem item) => new Step(name, (own, cancellationToken) =>
+            (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, item, cancellationToken))
+        {
+            Item = item.Value,
+        };
+
+        /// <summary>A pipeline item's step that fails at once with <paramref name="error"/> (its item could not be taken), as its branch.</summary>
+        public static Step Failing(string name, Exception error, object? item) => new Step(name, (_, _) => Task.FromException(error)) { Item = item };
 
         public static IStateReducer Reducer(string key, StepScript script) => new ScriptReducer(key, script);
 

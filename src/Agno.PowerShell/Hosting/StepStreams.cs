@@ -23,17 +23,23 @@ namespace Agno.Hosting
         private readonly PSCmdlet _cmdlet;
         private readonly PipelineQueue _queue;
         private readonly RunProgress? _progress;
+        private readonly OrderedOutput? _ordered;
 
-        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress)
+        /// <param name="ordered">Under -Ordered, where pipeline branches' output waits for its turn.</param>
+        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress, OrderedOutput? ordered)
         {
             _cmdlet = cmdlet;
             _queue = queue;
             _progress = progress;
+            _ordered = ordered;
         }
 
-        /// <summary>Listens to <paramref name="ps"/>'s streams; pass the result's Output to Invoke.</summary>
-        public StepOutput Attach(System.Management.Automation.PowerShell ps, string label, bool forwardOutput)
+        /// <summary>Listens to the streams of <paramref name="ps"/>, which runs <paramref name="request"/>; pass the result's Output to Invoke.</summary>
+        public StepOutput Attach(System.Management.Automation.PowerShell ps, StepRequest request)
         {
+            var label = request.Label;
+            bool forwardOutput = request.ForwardsOutput;
+            var holdAs = _ordered != null ? request.Item : null;
             var step = new StepOutput();
             var tag = "[" + label + "] ";
             var output = step.Collection;
@@ -53,7 +59,9 @@ namespace Agno.Hosting
                     default:
                         lock (step.Results) step.Results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
                         // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
-                        if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
+                        if (!forwardOutput) break;
+                        if (holdAs != null) _ordered!.Hold(holdAs.Index, item);
+                        else Post(() => _cmdlet.WriteObject(item));
                         break;
                 }
             };
@@ -100,6 +108,13 @@ namespace Agno.Hosting
             {
                 _cmdlet.WriteError(new ErrorRecord(record, record.Exception) { ErrorDetails = record.ErrorDetails });
             }
+        }
+
+        /// <summary>Writes what a pipeline branch wrote under -Ordered, now that its turn has come.</summary>
+        public void Release(int index)
+        {
+            var items = _ordered?.Release(index);
+            if (items != null) Post(() => { foreach (var item in items) _cmdlet.WriteObject(item); });
         }
 
         private void Post(System.Action write) => _queue.Post(() =>
