@@ -222,3 +222,28 @@ else {
         ($run.Steps | Where-Object Name -EQ 'flip').Status | Should -Be 'Skipped'
     }
 }
+
+Describe 'ConvertTo-AgnoMermaid draws control flow' {
+    It 'draws a condition and a router as decisions with labeled edges, and a loop as a box that goes again' {
+        $wf = New-AgnoWorkflow nightly @(
+            New-AgnoCondition full -Condition { $true } -Then (New-AgnoStep alert { }) -Else (New-AgnoStep fine { })
+            New-AgnoLoop poll (New-AgnoStep check { }) -Until { $true } -MaxIterations 5
+            New-AgnoRouter by-os -Selector { 'linux' } -Route @{ linux = New-AgnoStep patch-linux { } }
+        )
+        $text = ConvertTo-AgnoMermaid -Workflow $wf
+        $ids = @{}
+        foreach ($m in [regex]::Matches($text, '(?m)^\s*(\w+)(?:\{"|\["|\[/"|\[\\")(.*?)(?:"\}|"\]|"\\\]|"/\])\s*$')) { $ids[$m.Groups[1].Value] = $m.Groups[2].Value }
+        $edges = foreach ($m in [regex]::Matches($text, '(?m)^\s*(\w+) -->(?:\|"(.*?)"\|)? (\w+)\s*$')) {
+            '{0} -{1}-> {2}' -f $ids[$m.Groups[1].Value], $m.Groups[2].Value, $ids[$m.Groups[3].Value]
+        }
+        $text | Should -Match '(?m)^\s+n\d+\{"full"\}$' -Because 'a condition is a decision'
+        $text | Should -Match '(?m)^\s+n\d+\{"by-os"\}$'
+        $text | Should -Match 'subgraph w\d+\["poll \(until, at most 5\)"\]'
+        $edges | Should -Contain 'full -then-> alert'
+        $edges | Should -Contain 'full -else-> fine'
+        $edges | Should -Contain 'check -again-> check'
+        $edges | Should -Contain 'by-os -linux-> patch-linux'
+        $edges | Should -Contain 'alert --> check'
+        $edges | Should -Contain 'check --> by-os'
+    }
+}

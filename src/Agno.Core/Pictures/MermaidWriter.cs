@@ -63,6 +63,7 @@ namespace Agno.Core
             NodeStatus.Failed => "crit",
             NodeStatus.TimedOut => "crit",
             NodeStatus.Completed => "done",
+            NodeStatus.Stopped => "done",
             NodeStatus.CompletedWithErrors => "crit, done",
             NodeStatus.Running => "active",
             _ => "",
@@ -130,6 +131,44 @@ namespace Agno.Core
                         // An empty workflow is its box alone.
                         return ends.In.Count == 0 ? One(id) : ends;
                     }
+                    case ConditionNode condition:
+                    {
+                        // A decision: the branch taken goes on, the other ends where the condition does.
+                        var ask = Box(depth, condition.Name, "{\"", "\"}");
+                        var outs = new List<string>();
+                        foreach (var (label, nodes) in new[] { ("then", condition.ThenNodes), ("else", condition.ElseNodes) })
+                        {
+                            var (into, outOf) = Chain(Sequence.Expand(nodes), depth);
+                            if (into.Count == 0) { outs.Add(ask); continue; }
+                            Connect(new[] { ask }, into, label);
+                            outs.AddRange(outOf);
+                        }
+                        return (new[] { ask }, outs.Distinct().ToList());
+                    }
+                    case LoopNode loop:
+                    {
+                        var id = "w" + (++_ids).ToString(CultureInfo.InvariantCulture);
+                        var bound = loop.Until != null ? "until" : loop.While != null ? "while" : "repeat";
+                        Line(depth, $"subgraph {id}[\"{Label($"{loop.Name} ({bound}, at most {loop.MaxIterations})")}\"]");
+                        var ends = Chain(Sequence.Expand(loop.Steps), depth + 1);
+                        Line(depth, "end");
+                        if (ends.In.Count == 0) return One(id);
+                        Connect(ends.Out, ends.In, "again");
+                        return ends;
+                    }
+                    case RouterNode router:
+                    {
+                        var select = Box(depth, router.Name, "{\"", "\"}");
+                        var outs = new List<string> { select }; // no route chosen: nothing runs
+                        foreach (var route in router.Routes)
+                        {
+                            var (into, outOf) = Chain(Sequence.Expand(route.Value), depth);
+                            if (into.Count == 0) continue;
+                            Connect(new[] { select }, into, route.Key);
+                            outs.AddRange(outOf);
+                        }
+                        return (new[] { select }, outs);
+                    }
                     default:
                         return One(Box(depth, $"{node.Name} ({node.Kind})", "[\"", "\"]"));
                 }
@@ -144,11 +183,12 @@ namespace Agno.Core
                 return id;
             }
 
-            private void Connect(IReadOnlyList<string> from, IReadOnlyList<string> to)
+            private void Connect(IReadOnlyList<string> from, IReadOnlyList<string> to, string? label = null)
             {
+                var arrow = label == null ? " --> " : $" -->|\"{Label(label)}\"| ";
                 foreach (var a in from)
                 {
-                    foreach (var b in to) _edges.Add($"{a} --> {b}");
+                    foreach (var b in to) _edges.Add(a + arrow + b);
                 }
             }
 
