@@ -291,7 +291,7 @@ namespace Agno.Tests
             var session = Process().OpenSession("s", historyLimit: 3);
             var ok = new Workflow("nightly").AddStep(TestSupport.SetStep("fetch", "a", 1)).AddStep(TestSupport.SetStep("report", "b", 2));
             for (int i = 0; i < 3; i++) await ok.ExecuteAsync(session).Guarded();
-            var failing = new Workflow("nightly").AddStep(TestSupport.SetStep("fetch", "a", 1)).AddStep(TestSupport.FailStep("report", "the printer is on fire"));
+            var failing = new Workflow("nightly").AddStep(TestSupport.SetStep("fetch", "a", 10)).AddStep(TestSupport.FailStep("report", "the printer is on fire"));
             await Assert.ThrowsAsync<StepFailedException>(() => failing.ExecuteAsync(session).Guarded());
             await ok.ExecuteAsync(session).Guarded();
 
