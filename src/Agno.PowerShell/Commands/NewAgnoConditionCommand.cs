@@ -12,12 +12,8 @@ namespace Agno.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoCondition")]
     [OutputType(typeof(ConditionNode))]
-    public sealed class NewAgnoConditionCommand : AgnoCmdlet
+    public sealed class NewAgnoConditionCommand : NewNodeCommand
     {
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; } = "";
-
         [Parameter(Mandatory = true)]
         [ValidateNotNull]
         public ScriptBlock Condition { get; set; } = null!;
@@ -32,7 +28,7 @@ namespace Agno.Commands
         [AllowEmptyCollection]
         public WorkflowNode?[]? Else { get; set; }
 
-        protected override void EndProcessing() => Terminating(() =>
+        private protected override WorkflowNode MakeNode()
         {
             var node = new ConditionNode(Name, ScriptStep.Condition(Name, StepScript.Capture(this, Name, Condition)))
             {
@@ -40,7 +36,7 @@ namespace Agno.Commands
             };
             NodeList.AddAll(Name, "-Then", Then, n => node.AddThen(n));
             NodeList.AddAll(Name, "-Else", Else, n => node.AddElse(n));
-            WriteObject(node);
-        });
+            return node;
+        }
     }
 }

@@ -12,12 +12,8 @@ namespace Agno.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoLoop")]
     [OutputType(typeof(LoopNode))]
-    public sealed class NewAgnoLoopCommand : AgnoCmdlet
+    public sealed class NewAgnoLoopCommand : NewNodeCommand
     {
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; } = "";
-
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
         [AllowNull]
@@ -36,7 +32,7 @@ namespace Agno.Commands
         [Parameter]
         public SwitchParameter FailOnMaxIterations { get; set; }
 
-        protected override void EndProcessing() => Terminating(() =>
+        private protected override WorkflowNode MakeNode()
         {
             var node = new LoopNode(Name, MaxIterations)
             {
@@ -45,7 +41,7 @@ namespace Agno.Commands
                 While = While == null ? null : ScriptStep.Condition(Name, StepScript.Capture(this, Name + " -While", While)),
             };
             NodeList.AddAll(Name, "-Step", Step, n => node.AddStep(n));
-            WriteObject(node);
-        });
+            return node;
+        }
     }
 }

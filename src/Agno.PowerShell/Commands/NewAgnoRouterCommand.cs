@@ -14,21 +14,19 @@ namespace Agno.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoRouter")]
     [OutputType(typeof(RouterNode))]
-    public sealed class NewAgnoRouterCommand : AgnoCmdlet
+    public sealed class NewAgnoRouterCommand : NewNodeCommand
     {
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; } = "";
-
-        [Parameter(Mandatory = true)]
-        [ValidateNotNull]
-        public ScriptBlock Selector { get; set; } = null!;
-
+        /// <summary>Each route's name and its nodes (a node, or an array of nodes run in order).</summary>
         [Parameter(Mandatory = true)]
         [ValidateNotNull]
         public IDictionary Route { get; set; } = new Hashtable();
 
-        protected override void EndProcessing() => Terminating(() =>
+        /// <summary>Writes the names of the routes to run.</summary>
+        [Parameter(Mandatory = true)]
+        [ValidateNotNull]
+        public ScriptBlock Selector { get; set; } = null!;
+
+        private protected override WorkflowNode MakeNode()
         {
             var node = new RouterNode(Name, ScriptStep.Selector(Name, StepScript.Capture(this, Name, Selector)))
             {
@@ -54,7 +52,7 @@ namespace Agno.Commands
                     throw AgnoErrors.Argument(e, name);
                 }
             }
-            WriteObject(node);
-        });
+            return node;
+        }
     }
 }
