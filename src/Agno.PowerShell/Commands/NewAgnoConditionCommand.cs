@@ -14,7 +14,7 @@ namespace Agno.Commands
     [OutputType(typeof(ConditionNode))]
     public sealed class NewAgnoConditionCommand : NewNodeCommand
     {
-        [Parameter(Mandatory = true)]
+        [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNull]
         public ScriptBlock Condition { get; set; } = null!;
 

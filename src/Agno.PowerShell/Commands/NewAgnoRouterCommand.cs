@@ -22,7 +22,7 @@ namespace Agno.Commands
         public IDictionary Route { get; set; } = new Hashtable();
 
         /// <summary>Writes the names of the routes to run.</summary>
-        [Parameter(Mandatory = true)]
+        [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNull]
         public ScriptBlock Selector { get; set; } = null!;
 
