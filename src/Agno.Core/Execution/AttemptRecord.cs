@@ -15,12 +15,17 @@ namespace Agno.Core
 
         /// <summary>The attempt's number, from 1.</summary>
         public int Number { get; }
+
+        /// <summary>When the attempt started.</summary>
         public DateTimeOffset StartedAt { get; }
+
+        /// <summary>How long the attempt ran.</summary>
         public TimeSpan Duration { get; }
 
         /// <summary>Why the attempt failed; null for the attempt that completed.</summary>
         public Exception? Error { get; }
 
+        /// <summary>The attempt's number and outcome (its error's message), for display.</summary>
         public override string ToString() => Error == null ? $"Attempt {Number}: completed" : $"Attempt {Number}: {Error.Message}";
     }
 }

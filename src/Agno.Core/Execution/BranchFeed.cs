@@ -28,6 +28,7 @@ namespace Agno.Core
             _room = new SemaphoreSlim(capacity);
         }
 
+        /// <summary>How many added branches may wait for the node to start them; a producer that adds more waits for room.</summary>
         public int Capacity { get; }
 
         /// <summary>How many branches have been added so far.</summary>

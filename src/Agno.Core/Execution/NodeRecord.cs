@@ -19,13 +19,28 @@ namespace Agno.Core
             Parent = parent;
         }
 
+        /// <summary>The node's name; for a run's root, the name of what the run ran.</summary>
         public string Name { get; }
+
+        /// <summary>What kind of node it is; <see cref="NodeKind.Sequence"/> for a node with others chained after it with Then.</summary>
         public NodeKind Kind { get; }
+
+        /// <summary>The record of the node this one ran in; null for a run's root.</summary>
         public NodeRecord? Parent { get; }
+
+        /// <summary>Where the node stands; <see cref="NodeStatus.Pending"/> until it starts.</summary>
         public NodeStatus Status { get; internal set; } = NodeStatus.Pending;
+
+        /// <summary>When the node started; null while it is pending (and for a node that never ran).</summary>
         public DateTimeOffset? StartedAt { get; private set; }
+
+        /// <summary>How long the node ran; zero until it finishes.</summary>
         public TimeSpan Duration { get; private set; }
+
+        /// <summary>The keys the node changed, each once (for a parallel node, those its merged result changed); empty until it commits.</summary>
         public IReadOnlyList<string> KeysChanged { get; internal set; } = Array.Empty<string>();
+
+        /// <summary>For a parallel node, every conflict its merge met, however settled (also when the merge failed); empty otherwise.</summary>
         public IReadOnlyList<MergeConflict> Conflicts { get; internal set; } = Array.Empty<MergeConflict>();
 
         /// <summary>Conflicts of this node's commit with other commits to a stored session (see <see cref="StoreConflict"/>).</summary>
@@ -33,6 +48,8 @@ namespace Agno.Core
 
         /// <summary>Why the node failed; for a run reloaded from a store, a <see cref="RecordedErrorException"/> with the original's message and id.</summary>
         public Exception? Error { get; internal set; }
+
+        /// <summary>The records of the nodes run inside this one, in order: nodes known up front have theirs before they start (Pending), and a fed parallel node drops those of branches that completed. Filled while the node runs, from the threads that run it.</summary>
         public IReadOnlyList<NodeRecord> Children => _children;
 
         /// <summary>For a control-flow node, what it decided: the branch a condition took ('Then', 'Else'), the routes a router ran, why a loop ended.</summary>
@@ -98,6 +115,7 @@ namespace Agno.Core
         /// <summary>This record and all below it, depth first.</summary>
         public IEnumerable<NodeRecord> Descendants() => new[] { this }.Concat(_children.SelectMany(c => c.Descendants()));
 
+        /// <summary>Kind, name and status, for display.</summary>
         public override string ToString() => $"{Kind} '{Name}': {Status}";
     }
 }

@@ -27,6 +27,8 @@ namespace Agno.Core
         private readonly List<WorkflowNode> _branches = new List<WorkflowNode>();
         private int? _throttleLimit;
 
+        /// <summary>A parallel node named <paramref name="name"/>, whose branches are added with <see cref="AddNode"/>.</summary>
+        /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
         public ParallelNode(string name) : base(name) { }
 
         /// <summary>A node whose branches come from <paramref name="feed"/> while it runs (it can run once).</summary>
@@ -35,6 +37,7 @@ namespace Agno.Core
             Feed = feed ?? throw new ArgumentNullException(nameof(feed));
         }
 
+        /// <inheritdoc/>
         public override NodeKind Kind => NodeKind.Parallel;
 
         /// <summary>The branches given up front; empty for a fed node.</summary>
@@ -45,6 +48,8 @@ namespace Agno.Core
 
         /// <summary>How the branches merge; null (the default) uses the session's rules (<see cref="AgnoSession.MergePolicy"/>).</summary>
         public MergePolicy? MergePolicy { get; set; }
+
+        /// <summary>What a failed branch does to the others: <see cref="ErrorPolicy.Stop"/> (the default) cancels them and merges nothing; <see cref="ErrorPolicy.Continue"/> merges those that succeeded.</summary>
         public ErrorPolicy ErrorPolicy { get; set; } = ErrorPolicy.Stop;
 
         /// <summary>When a failed branch runs again, from a fresh fork of the same state (null: never).</summary>

@@ -64,6 +64,7 @@ namespace Agno.Core
             return DelayBefore(retry, random);
         }
 
+        /// <summary>The retry count, backoff and first delay, for display.</summary>
         public override string ToString() => $"{RetryCount} retries, {Backoff} from {Delay.TotalSeconds:0.###} s";
     }
 }

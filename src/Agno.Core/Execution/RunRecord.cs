@@ -42,12 +42,26 @@ namespace Agno.Core
                 if (!_checkpoints.Contains(key, StringComparer.OrdinalIgnoreCase)) _checkpoints.Add(key);
             }
         }
+
+        /// <summary>The id of the session the run ran on.</summary>
         public string SessionId { get; }
+
+        /// <summary>The name of the node the run was started on.</summary>
         public string Name => Root.Name;
+
+        /// <summary>The run's status (its root node's): Running while it runs, then how it ended.</summary>
         public NodeStatus Status => Root.Status;
+
+        /// <summary>When the run started; null when it was cancelled before it started.</summary>
         public DateTimeOffset? StartedAt => Root.StartedAt;
+
+        /// <summary>How long the run took; zero while it runs.</summary>
         public TimeSpan Duration => Root.Duration;
+
+        /// <summary>Why the run failed, timed out or was cancelled; null when it completed or a step stopped it.</summary>
         public Exception? Error => Root.Error;
+
+        /// <summary>The record of the node the run was started on; every other node's record is below it.</summary>
         public NodeRecord Root { get; }
 
         /// <summary>Every node below the root, depth first: steps, parallel nodes and their branches.</summary>
@@ -68,6 +82,7 @@ namespace Agno.Core
 
         private static bool IsFailure(NodeRecord node) => node.Status == NodeStatus.Failed || node.Status == NodeStatus.TimedOut;
 
+        /// <summary>Name, status and duration, for display.</summary>
         public override string ToString() => $"Run of '{Name}': {Status} in {Duration.TotalMilliseconds:0} ms";
     }
 }

@@ -14,6 +14,9 @@ namespace Agno.Core
     {
         private readonly Func<AgnoSession, CancellationToken, Task> _body;
 
+        /// <summary>A step named <paramref name="name"/> whose <paramref name="body"/> is given the step's session (on its own fork of the state) and a token cancelled when the step times out or the run is stopped.</summary>
+        /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+        /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
         public Step(string name, Func<AgnoSession, CancellationToken, Task> body) : base(name)
         {
             _body = body ?? throw new ArgumentNullException(nameof(body));
@@ -26,6 +29,7 @@ namespace Agno.Core
             if (body == null) throw new ArgumentNullException(nameof(body));
         }
 
+        /// <inheritdoc/>
         public override NodeKind Kind => NodeKind.Step;
 
         /// <summary>When a failed body runs again (null: never). Each attempt gets a fresh copy of the same state.</summary>

@@ -5,6 +5,7 @@ namespace Agno.Core
     /// <summary>A step's body threw; the step's changes were discarded.</summary>
     public sealed class StepFailedException : AgnoException
     {
+        /// <summary>An error for step <paramref name="stepName"/>, run for <paramref name="item"/> if given, whose body threw <paramref name="inner"/>; the message quotes the item and the inner message.</summary>
         public StepFailedException(string stepName, Exception inner, object? item = null)
             : base($"Step '{stepName}'{For(item)} failed: {inner.Message}", inner)
         {
@@ -12,11 +13,16 @@ namespace Agno.Core
             Item = item;
         }
 
+        /// <summary>The step's name.</summary>
         public string StepName { get; }
 
         /// <summary>The item the step ran for (one branch per pipeline item), or null.</summary>
         public object? Item { get; }
+
+        /// <inheritdoc/>
         public override string ErrorId => "AgnoStepFailed";
+
+        /// <inheritdoc/>
         public override object? Target => StepName;
 
         /// <summary>" (item 'text')", the item's string form cut to a line, or nothing without an item.</summary>

@@ -5,18 +5,24 @@ using System.Threading.Tasks;
 namespace Agno.Core
 {
     /// <summary>
-    /// Something a workflow runs: a <see cref="Step"/>, a <see cref="ParallelNode"/> or a <see cref="Workflow"/>.
+    /// Something a workflow runs: a <see cref="Step"/>, a <see cref="ParallelNode"/>, a <see cref="Workflow"/>, or a
+    /// control-flow node (<see cref="ConditionNode"/>, <see cref="LoopNode"/>, <see cref="RouterNode"/>).
     /// Every node commits its changes into the state it is given only when it completes.
     /// </summary>
     public abstract class WorkflowNode
     {
+        /// <summary>A node named <paramref name="name"/>: records, errors and a resume identify nodes by name.</summary>
+        /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
         protected WorkflowNode(string name)
         {
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A node needs a name that is not empty.", nameof(name));
             Name = name;
         }
 
+        /// <summary>The node's name, as records, errors and a resume give it.</summary>
         public string Name { get; }
+
+        /// <summary>What kind of node this is.</summary>
         public abstract NodeKind Kind { get; }
 
         /// <summary>What the node does, in a line or a script, for display.</summary>
@@ -171,6 +177,7 @@ namespace Agno.Core
         /// <summary>Does the node's work on <paramref name="context"/>, committing into its state on success.</summary>
         internal abstract Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken);
 
+        /// <summary>Kind and name, for display.</summary>
         public override string ToString() => $"{Kind} '{Name}'";
     }
 }
