@@ -29,6 +29,7 @@ namespace Agno.Hosting
         private readonly RunProgress? _progress;
         private readonly IStepInvoker _invoker;
         private readonly StepStreams _streams;
+        private readonly ItemWorkers? _items;
 
         /// <param name="ordered">Write each pipeline branch's output in input order (-Ordered), not as it comes.</param>
         public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node, bool ordered = false)
@@ -42,9 +43,15 @@ namespace Agno.Hosting
                     feed == null ? (Func<int>?)null : () => feed.Added);
             }
             var streams = _streams = new StepStreams(cmdlet, _queue, _progress, ordered ? new OrderedOutput() : null);
-            _invoker = isolation == StepIsolation.Inline
-                ? new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace)
-                : (IStepInvoker)new RunspaceStepInvoker(caller, streams);
+            if (isolation == StepIsolation.Inline)
+            {
+                _invoker = new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace);
+            }
+            else
+            {
+                _invoker = new RunspaceStepInvoker(caller, streams);
+                _items = new ItemWorkers(caller, streams);
+            }
         }
 
         /// <summary>The invocation whose engine code is running on this logical thread.</summary>
@@ -99,7 +106,11 @@ namespace Agno.Hosting
             _queue.Enter();
             try
             {
-                var output = await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step", item: item), cancellationToken).ConfigureAwait(false);
+                var request = new StepRequest(script, own, own.NodeName ?? "step", item: item);
+                // A pipeline form's items run on workers that take item after item (see ItemWorkers).
+                var output = await (item != null && _items != null
+                    ? _items.RunAsync(request, cancellationToken)
+                    : _invoker.InvokeAsync(request, cancellationToken)).ConfigureAwait(false);
                 own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
             }
             finally
@@ -180,6 +191,10 @@ namespace Agno.Hosting
         }
 
         // The stop source is not disposed: a StopProcessing racing the end of the invocation may still cancel it.
-        public void Dispose() => _queue.Dispose();
+        public void Dispose()
+        {
+            _items?.Dispose();
+            _queue.Dispose();
+        }
     }
 }
