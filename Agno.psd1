@@ -28,6 +28,11 @@
         'New-AgnoWorkflow'
         'Invoke-AgnoWorkflow'
         'Invoke-AgnoParallel'
+        'New-AgnoCondition'
+        'New-AgnoLoop'
+        'New-AgnoRouter'
+        'Stop-AgnoWorkflow'
+        'ConvertTo-AgnoMermaid'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -10,9 +10,9 @@
        tests/Servers/Postgres.psm1, started for it and stopped after (or the server a test run already
        started, from $env:AGNO_TEST_SERVERS): <OutDir>/postgres/postgres.json. Where no PostgreSQL
        can run, its rows are reported as not measured.
-    4. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
-       met or missed, the machine, and the command that reproduces it; and every result in
-       <OutDir>/results.json.
+    4. Writes the report: medians, min-max and ratios to each alternative, each of issues 5, 10, 11
+       and 13's targets met or missed, the machine, and the command that reproduces it; and every
+       result in <OutDir>/results.json.
     build.ps1 bench runs this after building the module. A full run takes about 15-20 minutes on 2 cores.
 
     -Quick runs every benchmark once at tiny sizes (about a minute), for the test suite: its numbers
@@ -294,7 +294,7 @@ function Format-Cases([string] $Benchmark, [string[]] $Variants) {
     $lines
 }
 
-# --- Targets (issue 5), each from ratios measured in this run -----------------------------------------
+# --- Targets (issues 5 and 11), each from ratios measured in this run -----------------------------------------
 
 # A row of a targets table: $Met is $null when the run did not measure it.
 function New-TargetRow([string] $Target, [string] $Measured, $Met) {
@@ -357,6 +357,29 @@ foreach ($case in $parallelCases) {
 }
 Add-Target 'Invoke-AgnoParallel, 100 trivial branches: at most 0.5x the wall time of ForEach-Object -Parallel at the same throttle limit' $(if ($halfSeen) { $halfParts -join '; ' } else { 'not run at N=100 (-Quick)' }) $(if ($halfSeen) { $halfMet } else { $null })
 Add-Target 'Invoke-AgnoParallel ahead of Start-ThreadJob at every N (time ratio below 1)' ($jobParts -join '; ') $(if ($jobParts) { $jobMet } else { $null })
+
+# Issue 11: the pipeline form against ForEach-Object -Parallel, at 1,000 items and at 100,000.
+$pipelineParts = @(); $pipelineMet = $true
+foreach ($case in @($results | Where-Object Benchmark -EQ 'Pipeline' | ForEach-Object Case | Select-Object -Unique)) {
+    $agno = Find-Result 'Pipeline' $case 'Invoke-AgnoParallel (items piped in)'
+    $foreach = Find-Result 'Pipeline' $case 'ForEach-Object -Parallel + sync hashtable'
+    if ($case -like 'N=1000,*' -and $agno -and $foreach) {
+        $ratio = $agno.Median / $foreach.Median
+        $pipelineMet = $pipelineMet -and $ratio -le 0.1
+        $pipelineParts += "$($case -replace '^N=1000, ', ''): $(Format-Value $agno.Median 'ms') vs $(Format-Value $foreach.Median 'ms') ($(Format-Ratio $ratio))"
+    }
+}
+Add-Target 'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x the wall time of 1..1000 | ForEach-Object -Parallel (same throttle)' $(if ($pipelineParts) { $pipelineParts -join '; ' } else { 'not run at N=1000 (-Quick)' }) $(if ($pipelineParts) { $pipelineMet } else { $null })
+$manyCase = @($results | Where-Object Benchmark -EQ 'ManyItems' | ForEach-Object Case | Where-Object { $_ -like '100000 *' } | Select-Object -Unique)
+if ($manyCase) {
+    $parts = foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') {
+        $wall = Find-Result 'ManyItems' '100000 trivial items, wall time' $variant
+        $peak = Find-Result 'ManyItems' '100000 trivial items, peak working set' $variant
+        "$variant`: $(Format-Value $wall.Median 'ms'), peak $(Format-Value $peak.Median 'MiB')"
+    }
+    Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' ($parts -join '; ') $true
+}
+else { Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' 'not run at this size (-Quick)' $null }
 
 $stepOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Runspace)'
 $inlineOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Inline)'
@@ -477,7 +500,7 @@ $md.Add('| --- | --- |')
 foreach ($key in $machine.Keys) { $md.Add("| $key | $($machine[$key]) |") }
 $md.Add("| This run took | $(($phases.GetEnumerator() | ForEach-Object { '{0}: {1:mm\:ss}' -f $_.Key, $_.Value }) -join '; ') |")
 $md.Add('')
-$md.Add('## Targets (issue 5)')
+$md.Add('## Targets (issues 5 and 11)')
 $md.Add('')
 $md.Add('| target | measured | result |')
 $md.Add('| --- | --- | --- |')
@@ -533,6 +556,16 @@ $md.Add('')
 $md.Add("N branches, each summing 1..100 and setting one key: ``Invoke-AgnoParallel -ScriptBlock`` (one scriptblock per branch), ``ForEach-Object -Parallel`` writing a ``[hashtable]::Synchronized()`` through ```$using:``, ``Start-ThreadJob`` writing it as an argument (then ``Wait-Job`` and ``Remove-Job``; ``Receive-Job -Wait`` hung on 1,000 queued thread jobs), at the same throttle limit: $($module.ThrottleLimits -join ' and ') ($($module.Cores) cores).")
 $md.Add('')
 foreach ($l in Format-Cases 'Parallel' @('Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable')) { $md.Add($l) }
+$md.Add('### Items piped in (issue 11)')
+$md.Add('')
+$md.Add("N items piped into ``Invoke-AgnoParallel { ... `$_ ... }`` (one branch per item, each summing 1..100 and setting one key) against ``N | ForEach-Object -Parallel`` writing a synchronized hashtable, at the same throttle limits.")
+$md.Add('')
+foreach ($l in Format-Cases 'Pipeline') { $md.Add($l) }
+$md.Add('### Many trivial items piped in (issue 11)')
+$md.Add('')
+$md.Add('Fresh processes, one sample each: items from a generator piped into ``Invoke-AgnoParallel { $_ }`` and into ``ForEach-Object -Parallel { $_ }`` (default throttle), counted with ``Measure-Object``: wall time of the pipeline, and the process''s peak working set (which includes pwsh itself).')
+$md.Add('')
+foreach ($l in Format-Cases 'ManyItems') { $md.Add($l) }
 $md.Add('### Workflow steps')
 $md.Add('')
 $md.Add('A 10-step `Invoke-AgnoWorkflow` (each step sums 1..100 and sets one key through `$AgnoSession`) against the same 10 scriptblocks called in a row with `&`. The overhead per step is (workflow - direct) / 10, paired round by round.')

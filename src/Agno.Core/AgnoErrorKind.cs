@@ -19,6 +19,8 @@ namespace Agno.Core
         ResourceUnavailable,
         /// <summary>Changes could not be combined (a merge conflict under Fail, a reducer that cannot combine).</summary>
         Conflict,
+        /// <summary>A limit other than time was reached (a loop's maximum of iterations).</summary>
+        LimitExceeded,
         /// <summary>A time limit was exceeded.</summary>
         Timeout,
         /// <summary>The work was stopped (a sibling branch failed, Ctrl+C).</summary>

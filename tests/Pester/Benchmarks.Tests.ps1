@@ -15,6 +15,8 @@ BeforeDiscovery {
     }
     $moduleNames = @(
         foreach ($variant in 'Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable') { @{ Benchmark = 'Parallel'; Variant = $variant } }
+        foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel + sync hashtable') { @{ Benchmark = 'Pipeline'; Variant = $variant } }
+        foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') { @{ Benchmark = 'ManyItems'; Variant = $variant } }
         foreach ($variant in 'Invoke-AgnoWorkflow (Runspace)', 'Invoke-AgnoWorkflow (Inline)', 'scriptblocks called in a row') { @{ Benchmark = 'Workflow'; Variant = $variant } }
         foreach ($variant in 'Import-Module Agno', 'first New/Set/Get-AgnoState after import', 'Import-Module Microsoft.PowerShell.ThreadJob') { @{ Benchmark = 'Import'; Variant = $variant } }
         foreach ($variant in 'state itself (managed)', 'forks (managed)', 'forks, one key set in each (managed)', 'one JSON clone of the state (seed, managed)') { @{ Benchmark = 'Memory'; Variant = $variant } }
@@ -38,6 +40,8 @@ BeforeDiscovery {
         'The store''s commit within 1.5x of a bare Microsoft.Data.Sqlite transaction writing the same rows'
         'A read of a stored session that nothing changed costs one version check'
         'The PostgreSQL store''s commit within 1.5x of a bare Npgsql transaction writing the same rows'
+        'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x'
+        'Issue 11: 100,000 trivial items, wall time and peak working set'
     )
 }
 

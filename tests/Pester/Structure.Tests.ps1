@@ -29,6 +29,20 @@ Describe 'Parameters that cmdlets share stay in step' {
         (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoParallel -Parameter $Name).Description.Text
     }
 
+    It 'gives New-AgnoStep and Invoke-AgnoParallel the same -<Name>' -ForEach @(
+        @{ Name = 'RetryCount' }, @{ Name = 'RetryDelaySeconds' }, @{ Name = 'RetryBackoff' }, @{ Name = 'RetryOn' }
+    ) {
+        Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoStep $Name)
+        (Get-Help New-AgnoStep -Parameter $Name).Description.Text | Should -Not -BeNullOrEmpty
+        (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoStep -Parameter $Name).Description.Text
+    }
+
+    It 'gives Invoke-AgnoParallel''s scriptblock branches New-AgnoStep''s -<Name>' -ForEach @(
+        @{ Name = 'ArgumentList' }, @{ Name = 'Function' }, @{ Name = 'Module' }, @{ Name = 'Variable' }
+    ) {
+        Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoStep $Name)
+    }
+
     It 'has each cmdlet say what its own -TimeoutSeconds limits' {
         $texts = foreach ($command in 'New-AgnoStep', 'New-AgnoParallel', 'Invoke-AgnoParallel', 'Invoke-AgnoWorkflow') {
             $text = ((Get-Help $command -Parameter TimeoutSeconds).Description.Text -join ' ')

@@ -55,7 +55,10 @@ namespace Agno.Core
                 new ConcurrentDictionary<string, object?>(StringComparer.OrdinalIgnoreCase), new List<RunRecord>(), null, null, journal);
         }
 
+        /// <summary>The session's id: the one it was created or opened with, else a new GUID. A step's session has its session's id.</summary>
         public string SessionId { get; }
+
+        /// <summary>Who the session belongs to; null for nobody in particular. A store opens a session stored with a UserId only with that UserId.</summary>
         public string? UserId { get; }
 
         /// <summary>The session's input; in a step, the step's own copy of it.</summary>
@@ -68,6 +71,7 @@ namespace Agno.Core
         /// <summary>The output of the last step that completed (for a parallel node, its branches' outputs in branch order).</summary>
         public object? Output { get; set; }
 
+        /// <summary>The session state; in a step, the step's own fork, whose changes are committed when the step completes.</summary>
         public AgnoState State { get; }
 
         /// <summary>Where this session's runs are recorded for resuming (its store, for a stored session); null otherwise.</summary>
@@ -78,10 +82,27 @@ namespace Agno.Core
         {
             get { lock (_copyGate) { CopyFromParent(); return _metadata!; } }
         }
+
+        /// <summary>When this object was made: for a step's session, when the step started; for a stored session, when it was opened (not when it was first stored).</summary>
         public DateTimeOffset CreatedAt { get; } = DateTimeOffset.Now;
 
         /// <summary>For a step's session, the session it runs in; null for a session made with Create.</summary>
         internal AgnoSession? Parent { get; }
+
+        /// <summary>For a step's session, the stop of the run the step belongs to.</summary>
+        internal RunStop? RunStop { get; set; }
+
+        /// <summary>
+        /// Ends the run this step belongs to, early and successfully: the step commits as usual, the run's
+        /// other parallel branches finish and merge, nothing after runs, and the run ends with status
+        /// Stopped and <paramref name="reason"/> on its record. A resume then has nothing to continue.
+        /// </summary>
+        /// <exception cref="InvalidOperationException">This is not a step's session (it runs in no run).</exception>
+        public void StopRun(string? reason = null)
+        {
+            if (RunStop == null) throw new InvalidOperationException("Only a step can stop the run it belongs to; this session is not a step's.");
+            RunStop.Request(reason);
+        }
 
         /// <summary>For a step's session, the step's name.</summary>
         public string? NodeName { get; }
@@ -154,8 +175,7 @@ namespace Agno.Core
         {
             var last = History.LastOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
             if (last == null || !last.IsUnfinished) return null;
-            return new ResumePoint(last.RunId, last.Root.Children
-                .Where(n => n.Status == NodeStatus.Completed || n.Status == NodeStatus.Skipped).Select(n => n.Name).ToList());
+            return new ResumePoint(last.RunId, last.Checkpoints);
         }
 
         /// <summary>
@@ -195,6 +215,7 @@ namespace Agno.Core
 
         // Never reaches a store: PowerShell calls ToString while it binds a parameter, and a refresh
         // there would move the state a top-level Set-AgnoState is merged against.
+        /// <summary>The id and the key count as memory has it, for display.</summary>
         public override string ToString() => $"Session {SessionId} ({State.CountInMemory} keys)";
     }
 }

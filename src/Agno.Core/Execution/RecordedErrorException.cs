@@ -6,11 +6,13 @@ namespace Agno.Core
     /// </summary>
     public sealed class RecordedErrorException : AgnoException
     {
+        /// <summary>An error as a run's stored record keeps it: its <paramref name="errorId"/> and <paramref name="message"/>.</summary>
         public RecordedErrorException(string errorId, string message) : base(message)
         {
             ErrorId = errorId;
         }
 
+        /// <summary>The id of the error the node failed with, as recorded.</summary>
         public override string ErrorId { get; }
     }
 }

@@ -8,6 +8,7 @@ namespace Agno.Core
         /// <summary>The whole run's time limit; when it passes, running steps are cancelled and the run fails.</summary>
         public TimeSpan? Timeout { get; set; }
 
+        /// <summary>Told when each node starts and finishes (null: nobody); one that is also an <see cref="IBranchObserver"/> is told when each parallel branch settles.</summary>
         public IRunObserver? Observer { get; set; }
 
         /// <summary>

@@ -5,14 +5,32 @@ namespace Agno.Core
     /// <summary>A step's body threw; the step's changes were discarded.</summary>
     public sealed class StepFailedException : AgnoException
     {
-        public StepFailedException(string stepName, Exception inner)
-            : base($"Step '{stepName}' failed: {inner.Message}", inner)
+        /// <summary>An error for step <paramref name="stepName"/>, run for <paramref name="item"/> if given, whose body threw <paramref name="inner"/>; the message quotes the item and the inner message.</summary>
+        public StepFailedException(string stepName, Exception inner, object? item = null)
+            : base($"Step '{stepName}'{For(item)} failed: {inner.Message}", inner)
         {
             StepName = stepName;
+            Item = item;
         }
 
+        /// <summary>The step's name.</summary>
         public string StepName { get; }
+
+        /// <summary>The item the step ran for (one branch per pipeline item), or null.</summary>
+        public object? Item { get; }
+
+        /// <inheritdoc/>
         public override string ErrorId => "AgnoStepFailed";
+
+        /// <inheritdoc/>
         public override object? Target => StepName;
+
+        /// <summary>" (item 'text')", the item's string form cut to a line, or nothing without an item.</summary>
+        private static string For(object? item)
+        {
+            if (item == null) return "";
+            var text = (Convert.ToString(item, System.Globalization.CultureInfo.InvariantCulture) ?? "").Replace("\r", " ").Replace("\n", " ");
+            return $" (item '{(text.Length > 80 ? text.Substring(0, 77) + "..." : text)}')";
+        }
     }
 }

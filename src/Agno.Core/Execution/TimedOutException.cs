@@ -5,6 +5,7 @@ namespace Agno.Core
     /// <summary>A node, or a whole run, overran its time limit and was stopped; its changes were discarded.</summary>
     public sealed class TimedOutException : AgnoException
     {
+        /// <summary>An error for <paramref name="nodeName"/>, which overran <paramref name="timeout"/>: its own limit, or with <paramref name="wholeRun"/> the limit of the run started on it (<see cref="RunOptions.Timeout"/>).</summary>
         public TimedOutException(string nodeName, TimeSpan timeout, bool wholeRun = false)
             : base(wholeRun
                 ? $"The run of '{nodeName}' exceeded its timeout of {Seconds(timeout)} and was stopped. Steps not completed left no changes."
@@ -14,10 +15,19 @@ namespace Agno.Core
             Timeout = timeout;
         }
 
+        /// <summary>The node that overran its limit; for a whole run, the node the run was started on.</summary>
         public string NodeName { get; }
+
+        /// <summary>The limit it overran.</summary>
         public TimeSpan Timeout { get; }
+
+        /// <inheritdoc/>
         public override string ErrorId => "AgnoTimedOut";
+
+        /// <inheritdoc/>
         public override AgnoErrorKind Kind => AgnoErrorKind.Timeout;
+
+        /// <inheritdoc/>
         public override object? Target => NodeName;
 
         private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.###} s";

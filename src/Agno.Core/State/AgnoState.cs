@@ -67,6 +67,7 @@ namespace Agno.Core
         private volatile IStateCommitter? _committer;
         private long _version;
 
+        /// <summary>An empty state that copies values with <paramref name="copier"/> (<see cref="DefaultValueCopier.Instance"/> when null).</summary>
         public AgnoState(IValueCopier? copier = null)
         {
             Copier = copier ?? DefaultValueCopier.Instance;
@@ -97,13 +98,16 @@ namespace Agno.Core
             _changes = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
         }
 
+        /// <summary>What copies values in and out of the state, and tells a change from setting the value a key has.</summary>
         public IValueCopier Copier { get; }
 
         /// <summary>For a fork, the state it was forked from, as it was at that moment; null otherwise.</summary>
         public StateSnapshot? Base { get; }
 
+        /// <summary>True for a fork (<see cref="Fork"/>, <see cref="ForkOf"/>): a state that tracks its changes (<see cref="GetDelta"/>).</summary>
         public bool IsFork => _changes != null;
 
+        /// <summary>How many keys the state holds; a bound state first catches up with its store.</summary>
         public int Count
         {
             get
@@ -122,6 +126,9 @@ namespace Agno.Core
         /// <summary>The keys, as first written, in ordinal order.</summary>
         public IReadOnlyList<string> Keys => Snapshot().Map.Values.Select(e => e.Key).OrderBy(k => k, StringComparer.OrdinalIgnoreCase).ToList();
 
+        /// <summary>True when the state holds <paramref name="key"/> (case-insensitive); a bound state first catches up with its store.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="key"/> is empty or white space.</exception>
         public bool ContainsKey(string key)
         {
             if (key == null) throw NullKey();
@@ -152,6 +159,9 @@ namespace Agno.Core
             }
         }
 
+        /// <summary>Reads a copy of <paramref name="key"/>'s value (case-insensitive); false, with null, when the state has no such key. A bound state first catches up with its store.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="key"/> is empty or white space.</exception>
         public bool TryGet(string key, out object? value)
         {
             if (key == null) throw NullKey();

@@ -51,6 +51,7 @@ namespace Agno.Core
         public string Message =>
             $"AgnoStoreConflict: key '{Key}' of session '{SessionId}' was changed by another commit (version {OtherVersion}) since this change read it; {Resolution}.";
 
+        /// <summary>The conflict's <see cref="Message"/>.</summary>
         public override string ToString() => Message;
     }
 }

@@ -16,12 +16,21 @@ namespace Agno.Core
         /// <paramref name="historyLimit"/> runs. A given <paramref name="input"/> replaces the stored one.
         /// Refuses a session stored under another UserId, or stored with one and opened without it, or the reverse.
         /// </summary>
+        /// <exception cref="ArgumentException"><paramref name="sessionId"/> is empty or white space.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="historyLimit"/> is less than 1.</exception>
+        /// <exception cref="StoreException">The UserId does not match (AgnoSessionUserMismatch), or the store cannot be read or written.</exception>
+        /// <exception cref="ValueRefusedException"><paramref name="input"/> cannot be copied or saved.</exception>
         AgnoSession OpenSession(string? sessionId, string? userId = null, object? input = null, IValueCopier? copier = null,
             int historyLimit = AgnoSession.DefaultHistoryLimit);
 
+        /// <summary>The sessions the store holds, ordered by id (case-insensitive); with <paramref name="userId"/>, only those stored with that UserId (compared exactly).</summary>
+        /// <exception cref="StoreException">The store cannot be read.</exception>
         IReadOnlyList<SessionInfo> ListSessions(string? userId = null);
 
         /// <summary>The last <paramref name="last"/> runs of a session, oldest first, as the store recorded them; the UserId rule of <see cref="OpenSession"/> applies.</summary>
+        /// <exception cref="ArgumentException"><paramref name="sessionId"/> is null, empty or white space.</exception>
+        /// <exception cref="ArgumentOutOfRangeException"><paramref name="last"/> is less than 1.</exception>
+        /// <exception cref="StoreException">The store has no such session (AgnoSessionNotFound), the UserId does not match, or the store cannot be read.</exception>
         IReadOnlyList<RunRecord> ListRuns(string sessionId, string? userId = null, int last = AgnoSession.DefaultHistoryLimit);
 
         /// <summary>Deletes the session (compared case-insensitively), its state and its runs; false when there was none.</summary>

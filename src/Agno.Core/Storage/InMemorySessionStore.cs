@@ -41,28 +41,36 @@ namespace Agno.Core
         private long _instances;
         private long _runOrder;
 
+        /// <summary>An empty store named <paramref name="name"/> (its <see cref="Location"/>).</summary>
         public InMemorySessionStore(string name = "memory") { Location = name; }
 
+        /// <summary>The name the store was made with.</summary>
         public override string Location { get; }
 
+        /// <inheritdoc/>
         protected override T InTransaction<T>(bool write, Func<T> work)
         {
             lock (_lock) return work();
         }
 
+        /// <inheritdoc/>
         protected override SessionRow? ReadSession(string sessionId) =>
             _sessions.TryGetValue(sessionId, out var s) ? new SessionRow(s.Instance, s.SessionId, s.UserId, s.Version, s.PrunedVersion) : null;
 
+        /// <inheritdoc/>
         protected override SessionRow InsertSession(string sessionId, string? userId, object? input)
         {
             var session = _sessions[sessionId] = new Session { Instance = ++_instances, SessionId = sessionId, UserId = userId, Input = input };
             return new SessionRow(session.Instance, sessionId, userId, 0, 0);
         }
 
+        /// <inheritdoc/>
         protected override object? ReadInput(string sessionId) => _sessions[sessionId].Input;
 
+        /// <inheritdoc/>
         protected override void WriteInput(string sessionId, object? input) => _sessions[sessionId].Input = input;
 
+        /// <inheritdoc/>
         protected override void SetVersion(string sessionId, long version)
         {
             var s = _sessions[sessionId];
@@ -70,6 +78,7 @@ namespace Agno.Core
             s.UpdatedAt = DateTimeOffset.Now;
         }
 
+        /// <inheritdoc/>
         protected override IReadOnlyList<StoredEntry> ReadValues(string sessionId, long? sinceVersion)
         {
             var s = _sessions[sessionId];
@@ -77,6 +86,7 @@ namespace Agno.Core
             return s.Values.Values.Concat(s.Removed.Values).Where(e => e.Version > sinceVersion.Value).ToList();
         }
 
+        /// <inheritdoc/>
         protected override void WriteValue(string sessionId, string key, object? value, long version)
         {
             var s = _sessions[sessionId];
@@ -84,6 +94,7 @@ namespace Agno.Core
             s.Removed.Remove(key);
         }
 
+        /// <inheritdoc/>
         protected override void DeleteValue(string sessionId, string key, long version)
         {
             var s = _sessions[sessionId];
@@ -91,6 +102,7 @@ namespace Agno.Core
             s.Removed[key] = new StoredEntry(key, true, null, version);
         }
 
+        /// <inheritdoc/>
         protected override void SaveCheckpoint(string sessionId, Checkpoint checkpoint)
         {
             var run = RunOf(sessionId, checkpoint.RunId, checkpoint.RunName);
@@ -98,6 +110,7 @@ namespace Agno.Core
             run.Completed.Add(checkpoint.NodeName);
         }
 
+        /// <inheritdoc/>
         protected override void SaveRun(string sessionId, Guid runId, string name, string status, DateTimeOffset startedAt, string record)
         {
             var run = RunOf(sessionId, runId, name);
@@ -114,21 +127,25 @@ namespace Agno.Core
         private IEnumerable<KeyValuePair<Guid, Run>> RunsOf(string sessionId) =>
             _runs.Where(r => r.Value.SessionId == sessionId).OrderBy(r => r.Value.Order);
 
+        /// <inheritdoc/>
         protected override void TrimRuns(string sessionId, int keep)
         {
             var runs = RunsOf(sessionId).ToList();
             foreach (var run in runs.Take(Math.Max(0, runs.Count - keep))) _runs.Remove(run.Key);
         }
 
+        /// <inheritdoc/>
         protected override (Guid RunId, string Status)? LatestRun(string sessionId, string name)
         {
             var latest = RunsOf(sessionId).LastOrDefault(r => string.Equals(r.Value.Name, name, StringComparison.OrdinalIgnoreCase));
             return latest.Value == null ? null : (latest.Key, latest.Value.Status);
         }
 
+        /// <inheritdoc/>
         protected override IReadOnlyCollection<string> CompletedNodes(Guid runId) =>
             _runs.TryGetValue(runId, out var run) ? run.Completed.ToList() : new List<string>();
 
+        /// <inheritdoc/>
         protected override IReadOnlyList<StoredRun> ReadRuns(string sessionId, int last)
         {
             var runs = RunsOf(sessionId).ToList();
@@ -136,12 +153,14 @@ namespace Agno.Core
                 .Select(r => new StoredRun(r.Key, r.Value.Name, r.Value.Status, r.Value.StartedAt, r.Value.Record, r.Value.Completed.ToList())).ToList();
         }
 
+        /// <inheritdoc/>
         protected override void DeleteSession(string sessionId)
         {
             foreach (var runId in RunsOf(sessionId).Select(r => r.Key).ToList()) _runs.Remove(runId);
             _sessions.Remove(sessionId);
         }
 
+        /// <inheritdoc/>
         protected override void PruneRemovals()
         {
             foreach (var s in _sessions.Values.Where(s => s.Removed.Count > 0))
@@ -151,10 +170,13 @@ namespace Agno.Core
             }
         }
 
+        /// <inheritdoc/>
         protected override void Compact() { }
 
+        /// <inheritdoc/>
         public override long SpaceUsed() => 0;
 
+        /// <inheritdoc/>
         public override IReadOnlyList<SessionInfo> ListSessions(string? userId = null)
         {
             lock (_lock)

@@ -49,6 +49,7 @@ namespace Agno.Core
                 WriteStrings(json, "branches", c.Branches);
                 if (c.Winner != null) json.WriteString("winner", c.Winner);
                 json.WriteString("strategy", c.Strategy.ToString());
+                if (c.Path != null) json.WriteString("path", c.Path);
                 json.WriteEndObject();
             }
             json.WriteEndArray();
@@ -63,18 +64,40 @@ namespace Agno.Core
                 json.WriteEndObject();
             }
             json.WriteEndArray();
-            if (node.Error != null)
+            if (node.Error != null) WriteError(json, node.Error);
+            if (node.Decision != null) json.WriteString("decision", node.Decision);
+            if (node.Note != null) json.WriteString("note", node.Note);
+            if (node.Attempts.Count > 0)
             {
-                json.WriteStartObject("error");
-                json.WriteString("id", ErrorIdOf(node.Error));
-                json.WriteString("message", node.Error.Message);
-                json.WriteEndObject();
+                json.WriteStartArray("attempts");
+                foreach (var a in node.Attempts)
+                {
+                    json.WriteStartObject();
+                    json.WriteNumber("number", a.Number);
+                    json.WriteString("started", a.StartedAt.ToString("o", CultureInfo.InvariantCulture));
+                    json.WriteNumber("ticks", a.Duration.Ticks);
+                    if (a.Error != null) WriteError(json, a.Error);
+                    json.WriteEndObject();
+                }
+                json.WriteEndArray();
             }
             json.WriteStartArray("children");
             foreach (var child in node.Children) WriteNode(json, child);
             json.WriteEndArray();
             json.WriteEndObject();
         }
+
+        private static void WriteError(Utf8JsonWriter json, Exception error)
+        {
+            json.WriteStartObject("error");
+            json.WriteString("id", ErrorIdOf(error));
+            json.WriteString("message", error.Message);
+            json.WriteEndObject();
+        }
+
+        private static Exception? ReadError(JsonElement element) => element.TryGetProperty("error", out var e)
+            ? new RecordedErrorException(e.GetProperty("id").GetString()!, e.GetProperty("message").GetString()!)
+            : null;
 
         private static void WriteStrings(Utf8JsonWriter json, string name, IEnumerable<string> values)
         {
@@ -126,14 +149,24 @@ namespace Agno.Core
             DateTimeOffset? started = element.TryGetProperty("started", out var s)
                 ? DateTimeOffset.ParseExact(s.GetString()!, "o", CultureInfo.InvariantCulture)
                 : (DateTimeOffset?)null;
-            Exception? error = element.TryGetProperty("error", out var e)
-                ? new RecordedErrorException(e.GetProperty("id").GetString()!, e.GetProperty("message").GetString()!)
-                : null;
+            Exception? error = ReadError(element);
             node.Restore(Parse<NodeStatus>(element.GetProperty("status").GetString()), started, TimeSpan.FromTicks(element.GetProperty("ticks").GetInt64()), error);
             node.KeysChanged = Strings(element.GetProperty("keys"));
             node.Conflicts = element.GetProperty("conflicts").EnumerateArray().Select(c => new MergeConflict(
                 c.GetProperty("key").GetString()!, Strings(c.GetProperty("branches")),
-                c.TryGetProperty("winner", out var w) ? w.GetString() : null, Parse<MergeStrategy>(c.GetProperty("strategy").GetString()))).ToList();
+                c.TryGetProperty("winner", out var w) ? w.GetString() : null, Parse<MergeStrategy>(c.GetProperty("strategy").GetString()),
+                c.TryGetProperty("path", out var p) ? p.GetString() : null)).ToList();
+            if (element.TryGetProperty("decision", out var decision)) node.Decision = decision.GetString();
+            if (element.TryGetProperty("note", out var note)) node.Note = note.GetString();
+            if (element.TryGetProperty("attempts", out var attempts))
+            {
+                foreach (var a in attempts.EnumerateArray())
+                {
+                    node.AddAttempt(new AttemptRecord(a.GetProperty("number").GetInt32(),
+                        DateTimeOffset.Parse(a.GetProperty("started").GetString()!, CultureInfo.InvariantCulture),
+                        TimeSpan.FromTicks(a.GetProperty("ticks").GetInt64()), ReadError(a)));
+                }
+            }
             node.StoreConflicts = element.GetProperty("storeConflicts").EnumerateArray().Select(c => new StoreConflict(
                 sessionId, c.GetProperty("key").GetString()!, c.GetProperty("version").GetInt64(),
                 Parse<MergeStrategy>(c.GetProperty("strategy").GetString()), c.TryGetProperty("reducer", out var r) ? r.GetString() : null)).ToList();

@@ -20,11 +20,13 @@ namespace Agno.Core
     /// </summary>
     public abstract class SessionStoreBase : ISessionStore
     {
+        /// <inheritdoc/>
         public abstract string Location { get; }
 
         /// <summary>A session as stored: its identity (a new <see cref="Instance"/> when removed and created again), owner and version.</summary>
         protected sealed class SessionRow
         {
+            /// <summary>A session as a store reads it.</summary>
             public SessionRow(long instance, string sessionId, string? userId, long version, long prunedVersion)
             {
                 Instance = instance;
@@ -34,11 +36,16 @@ namespace Agno.Core
                 PrunedVersion = prunedVersion;
             }
 
+            /// <summary>Which incarnation of the id this is: a session removed and created again gets a new one, so that objects still bound to the old one are refused.</summary>
             public long Instance { get; }
 
             /// <summary>The id as first written (ids compare case-insensitively).</summary>
             public string SessionId { get; }
+
+            /// <summary>The user the session belongs to; null when it was stored without one.</summary>
             public string? UserId { get; }
+
+            /// <summary>The session's version: how many commits changed something.</summary>
             public long Version { get; }
 
             /// <summary>Removals up to this version are forgotten (see <see cref="Optimize"/>): a state older than that reloads whole.</summary>
@@ -48,6 +55,7 @@ namespace Agno.Core
         /// <summary>A stored key: its value, or its removal, and the version that wrote it.</summary>
         protected sealed class StoredEntry
         {
+            /// <summary>A stored key as a store reads it: its value, or its removal, and the version that wrote it.</summary>
             public StoredEntry(string key, bool isRemoval, object? value, long version)
             {
                 Key = key;
@@ -56,15 +64,23 @@ namespace Agno.Core
                 Version = version;
             }
 
+            /// <summary>The key, in its stored casing.</summary>
             public string Key { get; }
+
+            /// <summary>True for a tombstone: the key was removed at <see cref="Version"/>.</summary>
             public bool IsRemoval { get; }
+
+            /// <summary>The stored value; null for a removal. What a store hands out goes into a state, which never changes it.</summary>
             public object? Value { get; }
+
+            /// <summary>The version that wrote the value or the removal.</summary>
             public long Version { get; }
         }
 
         /// <summary>A stored run: its row, and its record (null until it ends, and in stores written before records were kept).</summary>
         protected sealed class StoredRun
         {
+            /// <summary>A run as a store reads it.</summary>
             public StoredRun(Guid runId, string name, string status, DateTimeOffset startedAt, string? record, IReadOnlyCollection<string> completedNodes)
             {
                 RunId = runId;
@@ -75,11 +91,22 @@ namespace Agno.Core
                 CompletedNodes = completedNodes;
             }
 
+            /// <summary>The run's id.</summary>
             public Guid RunId { get; }
+
+            /// <summary>The name of the node the run was started on (what a resume looks it up by).</summary>
             public string Name { get; }
+
+            /// <summary>The run's status, a <see cref="NodeStatus"/> name: Running until it ends.</summary>
             public string Status { get; }
+
+            /// <summary>When the run started, as the store knows it (for a run stored by a checkpoint before it ended, that first checkpoint's time).</summary>
             public DateTimeOffset StartedAt { get; }
+
+            /// <summary>The run's record as JSON; null until it ends, and in stores written before records were kept.</summary>
             public string? Record { get; }
+
+            /// <summary>The top-level nodes its checkpoints record as completed: what a run without a record shows (a store may leave it empty when there is a record).</summary>
             public IReadOnlyCollection<string> CompletedNodes { get; }
         }
 
@@ -91,9 +118,17 @@ namespace Agno.Core
 
         /// <summary>The session whose id equals <paramref name="sessionId"/> case-insensitively; null if none.</summary>
         protected abstract SessionRow? ReadSession(string sessionId);
+
+        /// <summary>Creates session <paramref name="sessionId"/> at version 0, with <paramref name="userId"/> and <paramref name="input"/>, and returns its row.</summary>
         protected abstract SessionRow InsertSession(string sessionId, string? userId, object? input);
+
+        /// <summary>The session's stored input; null when it has none.</summary>
         protected abstract object? ReadInput(string sessionId);
+
+        /// <summary>Replaces the session's stored input.</summary>
         protected abstract void WriteInput(string sessionId, object? input);
+
+        /// <summary>Sets the session's version after a commit (and when it was last updated).</summary>
         protected abstract void SetVersion(string sessionId, long version);
 
         /// <summary>With <paramref name="sinceVersion"/> null, every stored value; otherwise the values and removals written after it.</summary>
@@ -113,11 +148,17 @@ namespace Agno.Core
 
         /// <summary>Deletes the session's runs (and their checkpoints) but the latest <paramref name="keep"/>.</summary>
         protected abstract void TrimRuns(string sessionId, int keep);
+
+        /// <summary>The id and status of the session's latest run named <paramref name="name"/> (case-insensitive); null when it has none.</summary>
         protected abstract (Guid RunId, string Status)? LatestRun(string sessionId, string name);
+
+        /// <summary>The nodes the checkpoints of run <paramref name="runId"/> record as completed; empty when there are none.</summary>
         protected abstract IReadOnlyCollection<string> CompletedNodes(Guid runId);
 
         /// <summary>The session's last <paramref name="last"/> runs, oldest first.</summary>
         protected abstract IReadOnlyList<StoredRun> ReadRuns(string sessionId, int last);
+
+        /// <summary>Deletes the session with its values, tombstones, runs and checkpoints.</summary>
         protected abstract void DeleteSession(string sessionId);
 
         /// <summary>Forgets every tombstone, setting each session's pruned version to its version.</summary>
@@ -126,6 +167,7 @@ namespace Agno.Core
         /// <summary>Gives the space of deleted rows back (outside any transaction).</summary>
         protected abstract void Compact();
 
+        /// <inheritdoc/>
         public abstract IReadOnlyList<SessionInfo> ListSessions(string? userId = null);
 
         /// <inheritdoc/>
@@ -161,6 +203,7 @@ namespace Agno.Core
             }
         }
 
+        /// <inheritdoc/>
         public AgnoSession OpenSession(string? sessionId, string? userId = null, object? input = null, IValueCopier? copier = null,
             int historyLimit = AgnoSession.DefaultHistoryLimit)
         {
@@ -201,6 +244,7 @@ namespace Agno.Core
             return session;
         }
 
+        /// <inheritdoc/>
         public IReadOnlyList<RunRecord> ListRuns(string sessionId, string? userId = null, int last = AgnoSession.DefaultHistoryLimit)
         {
             if (string.IsNullOrWhiteSpace(sessionId)) throw new ArgumentException("A SessionId cannot be empty or white space.", nameof(sessionId));
@@ -215,6 +259,7 @@ namespace Agno.Core
             return runs.Select(r => RunRecordJson.Read(r.Record, r.RunId, r.Name, r.Status, r.StartedAt, r.CompletedNodes, row.SessionId, Location)).ToList();
         }
 
+        /// <inheritdoc/>
         public bool RemoveSession(string sessionId) => InTransaction(true, () =>
         {
             var row = ReadSession(sessionId);
@@ -223,6 +268,7 @@ namespace Agno.Core
             return true;
         });
 
+        /// <inheritdoc/>
         public void Optimize()
         {
             InTransaction(true, () =>
@@ -394,10 +440,12 @@ namespace Agno.Core
         {
             var row = RequireSession(binding);
             var latest = LatestRun(row.SessionId, name);
-            if (latest == null || latest.Value.Status == nameof(NodeStatus.Completed) || latest.Value.Status == nameof(NodeStatus.CompletedWithErrors)) return null;
+            if (latest == null || latest.Value.Status == nameof(NodeStatus.Completed) || latest.Value.Status == nameof(NodeStatus.CompletedWithErrors)
+                || latest.Value.Status == nameof(NodeStatus.Stopped)) return null;
             return new ResumePoint(latest.Value.RunId, CompletedNodes(latest.Value.RunId));
         });
 
+        /// <summary>Closes the store: sessions opened from it can no longer read or commit. Does nothing here; a store that holds a file or connection open overrides it.</summary>
         public virtual void Dispose() { }
     }
 }

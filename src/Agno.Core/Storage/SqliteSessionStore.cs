@@ -20,6 +20,7 @@ namespace Agno.Core
     /// </summary>
     public sealed class SqliteSessionStore : SessionStoreBase
     {
+        /// <summary>The version of the file's tables this Agno writes: an older file is upgraded when opened, a newer one refused.</summary>
         public const int SchemaVersion = 2;
 
         private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
@@ -39,6 +40,8 @@ namespace Agno.Core
         /// <param name="codec">The value codec (the module's knows PowerShell's objects).</param>
         /// <param name="busyTimeout">How long a commit waits for another writer's lock (default 10 s).</param>
         /// <param name="creation">What may be created when the file is not there.</param>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space.</exception>
+        /// <exception cref="StoreException">The file cannot be opened or created as a store; the message names the path and what to do.</exception>
         public SqliteSessionStore(string path, TypedJsonCodec? codec = null, TimeSpan? busyTimeout = null, StoreCreation creation = StoreCreation.File)
         {
             if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("A store path cannot be empty.", nameof(path));
@@ -77,6 +80,7 @@ namespace Agno.Core
             }
         }
 
+        /// <summary>The store file's full path.</summary>
         public override string Location { get; }
 
         /// <summary>True while the store's path still names the file it opened (not deleted, not replaced).</summary>
@@ -304,6 +308,7 @@ namespace Agno.Core
 
         // ---- transactions --------------------------------------------------------------------------------
 
+        /// <inheritdoc/>
         protected override T InTransaction<T>(bool write, Func<T> work)
         {
             lock (_lock)
@@ -372,6 +377,7 @@ namespace Agno.Core
 
         private static string Now() => DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture);
 
+        /// <inheritdoc/>
         protected override SessionRow? ReadSession(string sessionId)
         {
             using var reader = Query("SELECT sid, session_id, user_id, version, pruned_version FROM sessions WHERE session_norm = $n", ("$n", Normalize(sessionId)));
@@ -379,6 +385,7 @@ namespace Agno.Core
             return new SessionRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4));
         }
 
+        /// <inheritdoc/>
         protected override SessionRow InsertSession(string sessionId, string? userId, object? input)
         {
             var now = Now();
@@ -388,16 +395,20 @@ namespace Agno.Core
             return new SessionRow((long)Scalar("SELECT last_insert_rowid()")!, sessionId, userId, 0, 0);
         }
 
+        /// <inheritdoc/>
         protected override object? ReadInput(string sessionId) =>
             Decode(_codec, sessionId, "(input)", (string)Scalar("SELECT input FROM sessions WHERE session_id = $id", ("$id", sessionId))!);
 
+        /// <inheritdoc/>
         protected override void WriteInput(string sessionId, object? input) =>
             Execute("UPDATE sessions SET input = $input, updated_at = $now WHERE session_id = $id",
                 ("$input", Encode(_codec, "(input)", input)), ("$now", Now()), ("$id", sessionId));
 
+        /// <inheritdoc/>
         protected override void SetVersion(string sessionId, long version) =>
             Execute("UPDATE sessions SET version = $v, updated_at = $now WHERE session_id = $id", ("$v", version), ("$now", Now()), ("$id", sessionId));
 
+        /// <inheritdoc/>
         protected override IReadOnlyList<StoredEntry> ReadValues(string sessionId, long? sinceVersion)
         {
             var entries = new List<StoredEntry>();
@@ -415,6 +426,7 @@ namespace Agno.Core
             return entries;
         }
 
+        /// <inheritdoc/>
         protected override void WriteValue(string sessionId, string key, object? value, long version)
         {
             Execute(@"INSERT INTO state (session_id, key_norm, key, value, version) VALUES ($id, $k, $key, $v, $ver)
@@ -423,6 +435,7 @@ namespace Agno.Core
             Execute("DELETE FROM removed WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Normalize(key)));
         }
 
+        /// <inheritdoc/>
         protected override void DeleteValue(string sessionId, string key, long version)
         {
             Execute("DELETE FROM state WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Normalize(key)));
@@ -431,6 +444,7 @@ namespace Agno.Core
                 ("$id", sessionId), ("$k", Normalize(key)), ("$key", key), ("$ver", version));
         }
 
+        /// <inheritdoc/>
         protected override void SaveCheckpoint(string sessionId, Checkpoint checkpoint)
         {
             var now = Now();
@@ -440,12 +454,14 @@ namespace Agno.Core
             Execute("INSERT OR IGNORE INTO run_nodes (run_id, node) VALUES ($run, $node)", ("$run", checkpoint.RunId.ToString()), ("$node", checkpoint.NodeName));
         }
 
+        /// <inheritdoc/>
         protected override void SaveRun(string sessionId, Guid runId, string name, string status, DateTimeOffset startedAt, string record) =>
             Execute(@"INSERT INTO runs (run_id, session_id, name, status, started_at, updated_at, record) VALUES ($run, $id, $name, $status, $started, $now, $record)
                       ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, record = excluded.record",
                 ("$run", runId.ToString()), ("$id", sessionId), ("$name", name), ("$status", status),
                 ("$started", startedAt.ToString("o", CultureInfo.InvariantCulture)), ("$now", Now()), ("$record", record));
 
+        /// <inheritdoc/>
         protected override void TrimRuns(string sessionId, int keep)
         {
             var boundary = Scalar("SELECT seq FROM runs WHERE session_id = $id ORDER BY seq DESC LIMIT 1 OFFSET $keep", ("$id", sessionId), ("$keep", keep));
@@ -454,6 +470,7 @@ namespace Agno.Core
             Execute("DELETE FROM runs WHERE session_id = $id AND seq <= $b", ("$id", sessionId), ("$b", boundary));
         }
 
+        /// <inheritdoc/>
         protected override (Guid RunId, string Status)? LatestRun(string sessionId, string name)
         {
             // Run names compare case-insensitively, beyond ASCII (SQLite's NOCASE is ASCII only); a session keeps few runs.
@@ -465,6 +482,7 @@ namespace Agno.Core
             return null;
         }
 
+        /// <inheritdoc/>
         protected override IReadOnlyCollection<string> CompletedNodes(Guid runId)
         {
             var nodes = new List<string>();
@@ -473,6 +491,7 @@ namespace Agno.Core
             return nodes;
         }
 
+        /// <inheritdoc/>
         protected override IReadOnlyList<StoredRun> ReadRuns(string sessionId, int last)
         {
             var rows = new List<(Guid RunId, string Name, string Status, DateTimeOffset StartedAt, string? Record)>();
@@ -489,6 +508,7 @@ namespace Agno.Core
                 r.Record == null ? CompletedNodes(r.RunId) : Array.Empty<string>())).ToList();
         }
 
+        /// <inheritdoc/>
         protected override void DeleteSession(string sessionId)
         {
             Execute("DELETE FROM run_nodes WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = $id)", ("$id", sessionId));
@@ -498,12 +518,14 @@ namespace Agno.Core
             Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
         }
 
+        /// <inheritdoc/>
         protected override void PruneRemovals()
         {
             Execute("UPDATE sessions SET pruned_version = version WHERE session_id IN (SELECT session_id FROM removed)");
             Execute("DELETE FROM removed");
         }
 
+        /// <inheritdoc/>
         protected override void Compact()
         {
             lock (_lock)
@@ -522,8 +544,10 @@ namespace Agno.Core
             }
         }
 
+        /// <inheritdoc/>
         public override long SpaceUsed() => new[] { Location, Location + "-wal" }.Where(File.Exists).Sum(f => new FileInfo(f).Length);
 
+        /// <inheritdoc/>
         public override IReadOnlyList<SessionInfo> ListSessions(string? userId = null) => InTransaction(false, () =>
         {
             var sessions = new List<SessionInfo>();
@@ -572,6 +596,7 @@ namespace Agno.Core
             return result is DBNull ? null : result;
         }
 
+        /// <summary>Closes the file: sessions opened from the store then fail with <see cref="StoreException"/> (AgnoStoreClosed). Disposing again does nothing.</summary>
         public override void Dispose()
         {
             lock (_lock)

@@ -51,6 +51,7 @@ namespace Agno.Commands
                 AgnoErrorKind.InvalidData => ErrorCategory.InvalidData,
                 AgnoErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
                 AgnoErrorKind.WriteFailed => ErrorCategory.WriteError,
+                AgnoErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
                 AgnoErrorKind.Conflict => ErrorCategory.InvalidResult,
                 AgnoErrorKind.Timeout => ErrorCategory.OperationTimeout,
                 AgnoErrorKind.Stopped => ErrorCategory.OperationStopped,

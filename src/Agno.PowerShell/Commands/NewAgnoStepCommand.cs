@@ -7,12 +7,15 @@ namespace Agno.Commands
 {
     /// <summary>
     /// New-AgnoStep: a named step whose work is a scriptblock. <c>$using:name</c>, -ArgumentList,
-    /// -Function, -Module and -Variable are captured now, as copies.
+    /// -Function, -Module and -Variable are captured now, as copies. Its retry options are <see cref="RetrySettings"/>.
     /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoStep")]
     [OutputType(typeof(Step))]
-    public sealed class NewAgnoStepCommand : AgnoCmdlet
+    public sealed class NewAgnoStepCommand : AgnoCmdlet, IDynamicParameters
     {
+        private readonly RetrySettings _retry = new RetrySettings();
+        private SettingsParameters? _parameters;
+
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         public string Name { get; set; } = "";
@@ -44,10 +47,16 @@ namespace Agno.Commands
         [ValidateNotNullOrEmpty]
         public string[]? Variable { get; set; }
 
+        /// <inheritdoc/>
+        public object GetDynamicParameters() => (_parameters ??= new SettingsParameters(_retry)).Parameters;
+
         protected override void ProcessRecord() => ForItem(() =>
         {
+            _parameters?.Apply();
             var script = StepScript.Capture(this, Name, ScriptBlock, ArgumentList, Function, Module, Variable);
-            WriteObject(ScriptStep.Create(Name, script, TimeoutSeconds));
+            var step = ScriptStep.Create(Name, script, TimeoutSeconds);
+            step.Retry = _retry.Build();
+            WriteObject(step);
         });
     }
 }

@@ -16,7 +16,7 @@ namespace Agno.Hosting
     /// happen on the caller's pipeline thread is posted to the <see cref="PipelineQueue"/>, which the
     /// cmdlet pumps until the run and every step it started have finished.
     /// </summary>
-    internal sealed class InvocationHost : IRunObserver, IDisposable
+    internal sealed class InvocationHost : IRunObserver, IBranchObserver, IDisposable
     {
         private static readonly AsyncLocal<InvocationHost?> CurrentHost = new AsyncLocal<InvocationHost?>();
 
@@ -28,19 +28,30 @@ namespace Agno.Hosting
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly RunProgress? _progress;
         private readonly IStepInvoker _invoker;
+        private readonly StepStreams _streams;
+        private readonly ItemWorkers? _items;
 
-        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node)
+        /// <param name="ordered">Write each pipeline branch's output in input order (-Ordered), not as it comes.</param>
+        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node, bool ordered = false)
         {
             _cmdlet = cmdlet;
             var caller = CallerContext.Capture(cmdlet);
             if (caller.Progress != ActionPreference.SilentlyContinue && caller.Progress != ActionPreference.Ignore)
             {
-                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node));
+                var feed = (node as ParallelNode)?.Feed;
+                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node),
+                    feed == null ? (Func<int>?)null : () => feed.Added);
             }
-            var streams = new StepStreams(cmdlet, _queue, _progress);
-            _invoker = isolation == StepIsolation.Inline
-                ? new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace)
-                : (IStepInvoker)new RunspaceStepInvoker(caller, streams);
+            var streams = _streams = new StepStreams(cmdlet, _queue, _progress, ordered ? new OrderedOutput() : null);
+            if (isolation == StepIsolation.Inline)
+            {
+                _invoker = new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace);
+            }
+            else
+            {
+                _invoker = new RunspaceStepInvoker(caller, streams);
+                _items = new ItemWorkers(caller, streams);
+            }
         }
 
         /// <summary>The invocation whose engine code is running on this logical thread.</summary>
@@ -79,14 +90,42 @@ namespace Agno.Hosting
             if (WriteFailure == null) _progress?.Complete();
         }
 
-        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session).</summary>
-        public async Task RunStepAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        /// <summary>Does the queued work on the pipeline thread until <paramref name="done"/> completes or the run has ended.</summary>
+        public void PumpUntil(Task done)
+        {
+            _queue.PumpUntil(done, () => _progress?.Refresh(), e =>
+            {
+                WriteFailure ??= e;
+                Stop();
+            });
+        }
+
+        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session), with $_ the <paramref name="item"/> it runs for, if any.</summary>
+        public async Task RunStepAsync(StepScript script, AgnoSession own, StepItem? item, CancellationToken cancellationToken)
         {
             _queue.Enter();
             try
             {
-                var output = await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step"), cancellationToken).ConfigureAwait(false);
+                var request = new StepRequest(script, own, own.NodeName ?? "step", item: item);
+                // A pipeline form's items run on workers that take item after item (see ItemWorkers).
+                var output = await (item != null && _items != null
+                    ? _items.RunAsync(request, cancellationToken)
+                    : _invoker.InvokeAsync(request, cancellationToken)).ConfigureAwait(false);
                 own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
+            }
+            finally
+            {
+                _queue.Exit();
+            }
+        }
+
+        /// <summary>Runs a control-flow node's question (a condition, a selector) for <paramref name="own"/>, as a step is run, and returns what it wrote.</summary>
+        public async Task<IList<object?>> RunQuestionAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        {
+            _queue.Enter();
+            try
+            {
+                return await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "condition", forwardsOutput: false), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -120,6 +159,13 @@ namespace Agno.Hosting
             if (node.Kind == NodeKind.Step) _progress?.StepFinished(node);
         }
 
+        void IBranchObserver.BranchSettled(NodeRecord parallel, int index, NodeRecord branch)
+        {
+            if (parallel.Parent != null) return; // a nested node's branches are not the invocation's items
+            _streams.Release(index);
+            _progress?.ItemDone();
+        }
+
         private void WriteProgressSafely(ProgressRecord record)
         {
             if (!Stopping) _cmdlet.WriteProgress(record);
@@ -135,6 +181,9 @@ namespace Agno.Hosting
                     Step _ => 1,
                     ParallelNode p => p.Branches.Sum(CountSteps),
                     Workflow w => w.Steps.Sum(CountSteps),
+                    ConditionNode c => Math.Max(c.ThenNodes.Sum(CountSteps), c.ElseNodes.Sum(CountSteps)),
+                    LoopNode l => l.Steps.Sum(CountSteps),
+                    RouterNode r => r.Routes.Sum(route => route.Value.Sum(CountSteps)),
                     _ => 0,
                 };
             }
@@ -142,6 +191,10 @@ namespace Agno.Hosting
         }
 
         // The stop source is not disposed: a StopProcessing racing the end of the invocation may still cancel it.
-        public void Dispose() => _queue.Dispose();
+        public void Dispose()
+        {
+            _items?.Dispose();
+            _queue.Dispose();
+        }
     }
 }

@@ -1,7 +1,10 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Threading;
+using System.Threading.Tasks;
 using Agno.Core;
 
 namespace Agno.Hosting
@@ -12,13 +15,37 @@ namespace Agno.Hosting
         public static Step Create(string name, StepScript script, int timeoutSeconds)
         {
             var step = new Step(name, (own, cancellationToken) =>
-                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, cancellationToken));
+                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, null, cancellationToken));
             if (timeoutSeconds > 0) step.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
             step.Description = script.Original.ToString().Trim();
             return step;
         }
 
+        /// <summary>A step that runs <paramref name="script"/> with $_ a copy of <paramref name="item"/> (one branch per pipeline item).</summary>
+        public static Step ForItem(string name, StepScript script, StepItem item) => new Step(name, (own, cancellationToken) =>
+            (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, item, cancellationToken))
+        {
+            Item = item.Value,
+        };
+
+        /// <summary>A pipeline item's step that fails at once with <paramref name="error"/> (its item could not be taken), as its branch.</summary>
+        public static Step Failing(string name, Exception error, object? item) => new Step(name, (_, _) => Task.FromException(error)) { Item = item };
+
         public static IStateReducer Reducer(string key, StepScript script) => new ScriptReducer(key, script);
+
+        /// <summary>A condition of a control-flow node: its script's output, read as PowerShell's if reads it.</summary>
+        public static Func<AgnoSession, CancellationToken, Task<bool>> Condition(string nodeName, StepScript script) => async (own, cancellationToken) =>
+        {
+            var output = await (InvocationHost.Current ?? throw NotInInvocation(nodeName)).RunQuestionAsync(script, own, cancellationToken).ConfigureAwait(false);
+            return LanguagePrimitives.IsTrue(output.Count == 1 ? output[0] : output.ToArray());
+        };
+
+        /// <summary>A router's selector: the route names its script writes, as strings.</summary>
+        public static Func<AgnoSession, CancellationToken, Task<IReadOnlyList<string>>> Selector(string nodeName, StepScript script) => async (own, cancellationToken) =>
+        {
+            var output = await (InvocationHost.Current ?? throw NotInInvocation(nodeName)).RunQuestionAsync(script, own, cancellationToken).ConfigureAwait(false);
+            return output.Where(o => o != null).Select(o => LanguagePrimitives.ConvertTo<string>(o)).ToList();
+        };
 
         /// <summary>A scriptblock { param($base, $current, $incoming) ... } run by the current invocation, stopped with the node it merges.</summary>
         private sealed class ScriptReducer : IStateReducer

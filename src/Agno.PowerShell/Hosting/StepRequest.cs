@@ -5,12 +5,14 @@ namespace Agno.Hosting
     /// <summary>One run of a step's (or reducer's) script: the script, the step's session and the label its records carry.</summary>
     internal sealed class StepRequest
     {
-        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null)
+        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null, StepItem? item = null, bool forwardsOutput = true)
         {
             Script = script;
             Session = session;
             Label = label;
             Arguments = arguments;
+            Item = item;
+            ForwardsOutput = forwardsOutput && session != null;
         }
 
         public StepScript Script { get; }
@@ -24,7 +26,10 @@ namespace Agno.Hosting
         /// <summary>Arguments that replace the script's captured -ArgumentList (a reducer's base, current, incoming).</summary>
         public object?[]? Arguments { get; }
 
-        /// <summary>A step's output goes down the caller's pipeline; a reducer's is only its result.</summary>
-        public bool ForwardsOutput => Session != null;
+        /// <summary>The pipeline item the step runs for ($_ in it), or null.</summary>
+        public StepItem? Item { get; }
+
+        /// <summary>A step's output goes down the caller's pipeline; a reducer's or a condition's is only its result.</summary>
+        public bool ForwardsOutput { get; }
     }
 }

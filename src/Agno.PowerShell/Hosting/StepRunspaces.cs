@@ -36,6 +36,7 @@ namespace Agno.Hosting
                 // does not make a runspace look dirty; the Agno cmdlets are there in every step.
                 iss.ImportPSModule(new[] { "Microsoft.PowerShell.Utility", "Microsoft.PowerShell.Management", typeof(StepRunspaces).Assembly.Location });
                 iss.Commands.Add(new SessionStateFunctionEntry(StepBootstrap.FunctionName, StepBootstrap.Script));
+                iss.Commands.Add(new SessionStateFunctionEntry(ItemLoop.FunctionName, ItemLoop.Script));
                 iss.ThreadOptions = PSThreadOptions.ReuseThread;
                 return iss;
             }, LazyThreadSafetyMode.ExecutionAndPublication);

@@ -23,37 +23,81 @@ namespace Agno.Hosting
         private readonly PSCmdlet _cmdlet;
         private readonly PipelineQueue _queue;
         private readonly RunProgress? _progress;
+        private readonly OrderedOutput? _ordered;
 
-        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress)
+        /// <param name="ordered">Under -Ordered, where pipeline branches' output waits for its turn.</param>
+        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress, OrderedOutput? ordered)
         {
             _cmdlet = cmdlet;
             _queue = queue;
             _progress = progress;
+            _ordered = ordered;
         }
 
-        /// <summary>Listens to <paramref name="ps"/>'s streams; pass the result's Output to Invoke.</summary>
-        public StepOutput Attach(System.Management.Automation.PowerShell ps, string label, bool forwardOutput)
+        /// <summary>Listens to the streams of <paramref name="ps"/>, which runs <paramref name="request"/>; pass the result's Collection to Invoke.</summary>
+        public StepOutput Attach(System.Management.Automation.PowerShell ps, StepRequest request)
         {
-            var step = new StepOutput();
-            var tag = "[" + label + "] ";
-            var output = step.Collection;
+            var sink = NewSink(request);
+            Attach(ps, () => sink);
+            return sink.Output;
+        }
+
+        /// <summary>Where one run's records go: its label, its output, its own progress ids.</summary>
+        internal sealed class Sink
+        {
+            private int _activityIds;
+
+            public Sink(StepRequest request, OrderedOutput? ordered)
+            {
+                Label = request.Label;
+                Tag = "[" + request.Label + "] ";
+                ForwardsOutput = request.ForwardsOutput;
+                HoldAs = ordered != null ? request.Item : null;
+            }
+
+            public string Label { get; }
+            public string Tag { get; }
+            public bool ForwardsOutput { get; }
+            public StepItem? HoldAs { get; }
+            public StepOutput Output { get; } = new StepOutput();
+
+            /// <summary>Each run's bars get ids of their own, so that two steps' bars with the default Id are two bars.</summary>
+            public int ActivityIds => _activityIds != 0 ? _activityIds : _activityIds = NewActivityIds();
+        }
+
+        public Sink NewSink(StepRequest request) => new Sink(request, _ordered);
+
+        /// <summary>
+        /// Listens to the streams of <paramref name="ps"/>, whose records belong to whichever run
+        /// <paramref name="current"/> names when they are written (a worker runs many, one after the
+        /// other, on the thread that writes); pass <paramref name="collection"/> to Invoke.
+        /// </summary>
+        public void Attach(System.Management.Automation.PowerShell ps, Func<Sink?> current, PSDataCollection<PSObject>? collection = null)
+        {
+            var output = collection ?? current()!.Output.Collection;
             output.DataAdded += (s, e) =>
             {
                 var item = output[e.Index];
+                var sink = current();
+                if (sink == null) return;
+                var tag = sink.Tag;
                 switch (item?.BaseObject)
                 {
-                    case StepOutput.EndMarker reached when ReferenceEquals(reached, step.End): step.EndReached = true; break;
+                    case StepOutput.EndMarker reached when ReferenceEquals(reached, sink.Output.End): sink.Output.EndReached = true; break;
                     case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); break;
                     case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); break;
                     case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); break;
                     case InformationRecord r:
-                        r.Source = label;
+                        r.Source = sink.Label;
                         Post(() => _cmdlet.WriteInformation(r));
                         break;
                     default:
-                        lock (step.Results) step.Results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
+                        var results = sink.Output.Results;
+                        lock (results) results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
                         // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
-                        if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
+                        if (!sink.ForwardsOutput) break;
+                        if (sink.HoldAs != null) _ordered!.Hold(sink.HoldAs.Index, item);
+                        else Post(() => _cmdlet.WriteObject(item));
                         break;
                 }
             };
@@ -61,16 +105,19 @@ namespace Agno.Hosting
             streams.Error.DataAdded += (s, e) =>
             {
                 var record = streams.Error[e.Index];
+                var sink = current();
+                if (sink == null) return;
                 var details = record.ErrorDetails?.Message ?? record.Exception?.Message ?? record.ToString();
-                record.ErrorDetails = new ErrorDetails(tag + details) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
+                record.ErrorDetails = new ErrorDetails(sink.Tag + details) { RecommendedAction = record.ErrorDetails?.RecommendedAction };
                 Post(() => WriteForwardedError(record));
             };
-            // Each step's bars get ids of their own, so that two steps' bars with the default Id are two bars.
-            int ids = NewActivityIds();
             streams.Progress.DataAdded += (s, e) =>
             {
                 var r = streams.Progress[e.Index];
-                var own = new ProgressRecord(ids + Math.Abs(r.ActivityId % ActivityIdsPerStep), tag + r.Activity, r.StatusDescription)
+                var sink = current();
+                if (sink == null) return;
+                int ids = sink.ActivityIds;
+                var own = new ProgressRecord(ids + Math.Abs(r.ActivityId % ActivityIdsPerStep), sink.Tag + r.Activity, r.StatusDescription)
                 {
                     ParentActivityId = r.ParentActivityId >= 0 ? ids + Math.Abs(r.ParentActivityId % ActivityIdsPerStep) : _progress?.ParentId ?? -1,
                     CurrentOperation = r.CurrentOperation,
@@ -80,7 +127,6 @@ namespace Agno.Hosting
                 };
                 Post(() => _cmdlet.WriteProgress(own));
             };
-            return step;
         }
 
         private static int NewActivityIds()
@@ -100,6 +146,13 @@ namespace Agno.Hosting
             {
                 _cmdlet.WriteError(new ErrorRecord(record, record.Exception) { ErrorDetails = record.ErrorDetails });
             }
+        }
+
+        /// <summary>Writes what a pipeline branch wrote under -Ordered, now that its turn has come.</summary>
+        public void Release(int index)
+        {
+            var items = _ordered?.Release(index);
+            if (items != null) Post(() => { foreach (var item in items) _cmdlet.WriteObject(item); });
         }
 
         private void Post(System.Action write) => _queue.Post(() =>
