@@ -13,7 +13,9 @@ BeforeAll {
     Initialize-TestSqlite
 }
 
-Describe 'Durable sessions: a <Kind> store' -ForEach @(@{ Kind = 'SQLite' }, @{ Kind = 'PostgreSQL' }) {
+# Writers: the processes of the concurrent-writers test: four on one machine's file (issue 10), eight
+# machines on PostgreSQL (issue 13).
+Describe 'Durable sessions: a <Kind> store' -ForEach @(@{ Kind = 'SQLite'; Writers = 4 }, @{ Kind = 'PostgreSQL'; Writers = 8 }) {
     BeforeEach {
         if ($noServer = Get-TestStoreSkipReason $Kind) { Set-ItResult -Skipped -Because $noServer }
         $dir = New-TestDirectory
@@ -199,7 +201,7 @@ Invoke-AgnoWorkflow $workflow -Session $session
             Test-StoreSound $store | Should -Be @('ok')
         }
 
-        It 'keeps all 800 keys that four processes set at once on one session, one Set-AgnoState per key' {
+        It 'keeps every key that <Writers> processes set at once on one session, 200 each, one Set-AgnoState per key' {
             $null = New-AgnoSession -SessionId shared -Store $store
             $writer = @'
 param($ModulePath, $Store, $Id)
@@ -207,18 +209,18 @@ $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $session = New-AgnoSession -SessionId shared -Store $Store
 [Console]::Out.WriteLine('ready')
-$null = [Console]::In.ReadLine() # the gate: every writer starts when all four are ready
+$null = [Console]::In.ReadLine() # the gate: every writer starts when all are ready
 for ($i = 0; $i -lt 200; $i++) { Set-AgnoState -Session $session -Key "w$Id-k$i" -Value $i }
 [Console]::Out.WriteLine('done')
 '@
-            $writers = @(foreach ($id in 1..4) { Start-ChildPwsh -Script $writer -ArgumentList $store, $id })
+            $children = @(foreach ($id in 1..$Writers) { Start-ChildPwsh -Script $writer -ArgumentList $store, $id })
             try {
-                foreach ($w in $writers) { Wait-ChildReady $w }
-                foreach ($w in $writers) { $w.StandardInput.WriteLine('go'); $w.StandardInput.Close() }
-                foreach ($w in $writers) {
+                foreach ($w in $children) { Wait-ChildReady $w }
+                foreach ($w in $children) { $w.StandardInput.WriteLine('go'); $w.StandardInput.Close() }
+                foreach ($w in $children) {
                     $out = $w.StandardOutput.ReadToEndAsync()
                     $err = $w.StandardError.ReadToEndAsync()
-                    $w.WaitForExit(60000) | Should -BeTrue -Because 'a writer must finish in time'
+                    $w.WaitForExit(120000) | Should -BeTrue -Because 'a writer must finish in time'
                     $w.WaitForExit()
                     $err.Result | Should -BeNullOrEmpty
                     $out.Result.Trim() | Should -Be 'done'
@@ -226,13 +228,13 @@ for ($i = 0; $i -lt 200; $i++) { Set-AgnoState -Session $session -Key "w$Id-k$i"
                 }
             }
             finally {
-                Stop-ChildPwsh $writers
+                Stop-ChildPwsh $children
             }
 
-            (Get-AgnoSession -Store $store -SessionId shared).KeyCount | Should -Be 800
+            (Get-AgnoSession -Store $store -SessionId shared).KeyCount | Should -Be (200 * $Writers)
             $all = Get-AgnoState -Session (New-AgnoSession -SessionId shared -Store $store) -AsHashtable
-            $all.Count | Should -Be 800
-            $missing = foreach ($id in 1..4) { foreach ($i in 0..199) { if ($all["w$id-k$i"] -ne $i) { "w$id-k$i" } } }
+            $all.Count | Should -Be (200 * $Writers)
+            $missing = foreach ($id in 1..$Writers) { foreach ($i in 0..199) { if ($all["w$id-k$i"] -ne $i) { "w$id-k$i" } } }
             $missing | Should -BeNullOrEmpty
             Test-StoreSound $store | Should -Be @('ok')
         }

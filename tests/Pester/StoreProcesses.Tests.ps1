@@ -51,7 +51,9 @@ BeforeAll {
     }
 }
 
-Describe 'Stored sessions across processes (issue 10), on a <Kind> store' -ForEach @(@{ Kind = 'SQLite' }, @{ Kind = 'PostgreSQL' }) {
+# Adders x Each: the processes adding to one Sum key and one Append key, and how many times each
+# adds: two processes 200 times (issue 10), four machines 100 times on PostgreSQL (issue 13).
+Describe 'Stored sessions across processes (issue 10), on a <Kind> store' -ForEach @(@{ Kind = 'SQLite'; Adders = 2; Each = 200 }, @{ Kind = 'PostgreSQL'; Adders = 4; Each = 100 }) {
     BeforeEach {
         if ($noServer = Get-TestStoreSkipReason $Kind) { Set-ItResult -Skipped -Because $noServer }
         $store = New-TestStore $Kind
@@ -86,17 +88,17 @@ Invoke-AgnoWorkflow $add100 -Session $session
             Get-AgnoState -Session (New-AgnoSession -SessionId shared -Store $store) -Key Processed | Should -Be 105
         }
 
-        It 'loses nothing when two processes each add 1 to a Sum key and append to an Append key 200 times, in steps and with Set-AgnoState' {
+        It 'loses nothing when <Adders> processes each add 1 to a Sum key and append to an Append key <Each> times, in steps and with Set-AgnoState' {
             $null = New-AgnoSession -SessionId counters -Store $store -State @{ n = 0; log = @() }
             $writer = @'
-param($ModulePath, $Store, $Id)
+param($ModulePath, $Store, $Id, $Each)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $session = New-AgnoSession -SessionId counters -Store $Store -Reducer @{ n = 'Sum'; log = 'Append' }
 $warnings = [System.Collections.Generic.List[object]]::new()
 [Console]::Out.WriteLine('ready')
 $null = [Console]::In.ReadLine()
-for ($i = 0; $i -lt 200; $i++) {
+for ($i = 0; $i -lt $Each; $i++) {
     $item = "p$Id-$i"
     if ($i % 2) {
         Set-AgnoState -Session $session -Key n -Value ((Get-AgnoState -Session $session -Key n) + 1) -WarningVariable w -WarningAction SilentlyContinue
@@ -117,21 +119,22 @@ for ($i = 0; $i -lt 200; $i++) {
 "warnings=$($warnings.Count)"
 "unexplained=$(@($warnings | Where-Object { $_.Message -notmatch "^AgnoStoreConflict: key '(n|log)' of session 'counters' was changed by another commit \(version \d+\).*the reducer (Sum|Append) combined both changes" }).Count)"
 '@
-            $writers = @(foreach ($id in 1, 2) { Start-ChildPwsh -Script $writer -ArgumentList $store, $id })
+            $writers = @(foreach ($id in 1..$Adders) { Start-ChildPwsh -Script $writer -ArgumentList $store, $id, $Each })
             try {
                 foreach ($w in $writers) { Wait-ChildReady $w }
-                foreach ($w in $writers) { $w.StandardInput.WriteLine('go') } # both start at once
+                foreach ($w in $writers) { $w.StandardInput.WriteLine('go') } # all start at once
                 $results = @(foreach ($w in $writers) { Complete-Child $w -Sent })
             }
             finally { Stop-ChildPwsh $writers }
 
             foreach ($r in $results) { $r.unexplained | Should -Be '0' }
+            ($results | ForEach-Object { [int] $_.warnings } | Measure-Object -Sum).Sum | Should -BeGreaterThan 0 -Because 'writers at once meet'
             $session = New-AgnoSession -SessionId counters -Store $store
             Get-AgnoState -Session $session -Key n | Should -Be 400
             $log = @($session.State.Get('log'))
             $log.Count | Should -Be 400
             @($log | Select-Object -Unique).Count | Should -Be 400
-            foreach ($id in 1, 2) { @($log | Where-Object { $_ -like "p$id-*" }) | Should -Be @(0..199 | ForEach-Object { "p$id-$_" }) }
+            foreach ($id in 1..$Adders) { @($log | Where-Object { $_ -like "p$id-*" }) | Should -Be @(0..($Each - 1) | ForEach-Object { "p$id-$_" }) }
         }
 
         It 'shows a monitor process another process''s commit and removal on its next read' {
