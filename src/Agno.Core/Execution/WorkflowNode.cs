@@ -99,13 +99,13 @@ namespace Agno.Core
             try
             {
                 await Sequence.RunChainAsync(chain, session, root, environment, runTimeout.Token).ConfigureAwait(false);
+                // A run whose root is not a sequence (a parallel node) ends with it, stopped or not.
+                if (environment.Stop.Requested) Stopped();
                 return run;
             }
             catch (RunStoppedException)
             {
-                // Ended early by a step, successfully: the reason goes on the record.
-                root.Finish(NodeStatus.Stopped);
-                root.Note = environment.Stop.Reason ?? "A step stopped the run.";
+                Stopped();
                 return run;
             }
             catch (OperationCanceledException) when (runTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -131,6 +131,13 @@ namespace Agno.Core
                 {
                     // The run's own failure is the one to report; the run stays unfinished in the store, as it is.
                 }
+            }
+
+            // Ended early by a step, successfully: the reason goes on the record.
+            void Stopped()
+            {
+                root.Finish(NodeStatus.Stopped);
+                root.Note = environment.Stop.Reason ?? "A step stopped the run.";
             }
         }
 

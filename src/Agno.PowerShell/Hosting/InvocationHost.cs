@@ -193,7 +193,7 @@ namespace Agno.Hosting
         // The stop source is not disposed: a StopProcessing racing the end of the invocation may still cancel it.
         public void Dispose()
         {
-            _items?.Dispose();
+            _items?.Close(WindDown);
             _queue.Dispose();
         }
     }
