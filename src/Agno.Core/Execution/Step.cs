@@ -28,6 +28,14 @@ namespace Agno.Core
 
         public override NodeKind Kind => NodeKind.Step;
 
+        /// <summary>
+        /// Where the body runs when not in this process (<c>on host 'web1'</c>, <c>in a child process</c>), for
+        /// the step's failure and timeout messages; null for a step that runs here.
+        /// </summary>
+        public string? Location { get; set; }
+
+        internal override string? Where => Location;
+
         internal override async Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken)
         {
             var fork = context.State.Fork();
@@ -42,7 +50,7 @@ namespace Agno.Core
             }
             catch (Exception e)
             {
-                throw new StepFailedException(Name, e);
+                throw new StepFailedException(Name, e, Location);
             }
 
             var delta = fork.GetDelta();

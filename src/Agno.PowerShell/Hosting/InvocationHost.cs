@@ -12,7 +12,8 @@ namespace Agno.Hosting
 {
     /// <summary>
     /// One invocation of Invoke-AgnoWorkflow or Invoke-AgnoParallel: the engine runs on worker threads;
-    /// steps run through an <see cref="IStepInvoker"/> chosen by the isolation; everything that must
+    /// steps run through an <see cref="IStepInvoker"/> chosen by the step's target (another host or
+    /// process) or isolation, else the invocation's isolation; everything that must
     /// happen on the caller's pipeline thread is posted to the <see cref="PipelineQueue"/>, which the
     /// cmdlet pumps until the run and every step it started have finished.
     /// </summary>
@@ -27,20 +28,25 @@ namespace Agno.Hosting
         private readonly PipelineQueue _queue = new PipelineQueue();
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly RunProgress? _progress;
-        private readonly IStepInvoker _invoker;
+        private readonly StepIsolation _isolation;
+        private readonly IStepInvoker _runspace;
+        private readonly IStepInvoker _inline;
+        private readonly IStepInvoker _remote;
 
         public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node)
         {
             _cmdlet = cmdlet;
+            _isolation = isolation;
             var caller = CallerContext.Capture(cmdlet);
             if (caller.Progress != ActionPreference.SilentlyContinue && caller.Progress != ActionPreference.Ignore)
             {
                 _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node));
             }
             var streams = new StepStreams(cmdlet, _queue, _progress);
-            _invoker = isolation == StepIsolation.Inline
-                ? new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace)
-                : (IStepInvoker)new RunspaceStepInvoker(caller, streams);
+            // One invoker per way of running a script; a step's own isolation or target picks among them.
+            _runspace = new RunspaceStepInvoker(caller, streams);
+            _inline = new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace);
+            _remote = new RemoteStepInvoker(caller, streams);
         }
 
         /// <summary>The invocation whose engine code is running on this logical thread.</summary>
@@ -79,13 +85,17 @@ namespace Agno.Hosting
             if (WriteFailure == null) _progress?.Complete();
         }
 
-        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session).</summary>
-        public async Task RunStepAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs a step's script for <paramref name="own"/> (the step's session): at <paramref name="target"/>
+        /// when it has one, else as its own <paramref name="isolation"/> or the invocation's says.
+        /// </summary>
+        public async Task RunStepAsync(StepScript script, AgnoSession own, StepIsolation? isolation, RemoteTarget? target, CancellationToken cancellationToken)
         {
             _queue.Enter();
             try
             {
-                var output = await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step"), cancellationToken).ConfigureAwait(false);
+                var invoker = target != null ? _remote : InvokerFor(isolation ?? _isolation);
+                var output = await invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step", target: target), cancellationToken).ConfigureAwait(false);
                 own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
             }
             finally
@@ -101,7 +111,7 @@ namespace Agno.Hosting
             try
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, cancellationToken);
-                var output = _invoker.Invoke(new StepRequest(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }), stop.Token);
+                var output = InvokerFor(_isolation).Invoke(new StepRequest(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }), stop.Token);
                 return output.Count == 1 ? output[0] : output.ToArray();
             }
             finally
@@ -109,6 +119,14 @@ namespace Agno.Hosting
                 _queue.Exit();
             }
         }
+
+        /// <summary>The invoker of an isolation: under Process, a child process of the default <see cref="ProcessTarget"/>.</summary>
+        private IStepInvoker InvokerFor(StepIsolation isolation) => isolation switch
+        {
+            StepIsolation.Inline => _inline,
+            StepIsolation.Process => _remote,
+            _ => _runspace,
+        };
 
         void IRunObserver.NodeStarted(NodeRecord node)
         {

@@ -89,7 +89,7 @@ namespace Agno.Hosting
             {
                 // PowerShell ends the hosted script on exit without telling its code, so any exit fails
                 // the step rather than commit half of it silently.
-                throw new RuntimeException($"{_request.Label} called exit (or break or continue outside a loop), which ends a step without saying whether it succeeded: it fails, and its changes are discarded. Use return to end a step early, or throw to fail it.");
+                throw StepOutput.CalledExit(_request.Label);
             }
             return _output.Results;
         }

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using Agno.Commands;
 using Agno.Core;
 
 namespace Agno.Hosting
@@ -7,10 +8,15 @@ namespace Agno.Hosting
     /// <summary>Makes engine steps and reducers whose work is a PowerShell scriptblock, run by the current invocation's host.</summary>
     internal static class ScriptStep
     {
-        public static Step Create(string name, StepScript script, int timeoutSeconds)
+        /// <summary>
+        /// A step running <paramref name="script"/>: at <paramref name="target"/> when given (another host or
+        /// process), else as <paramref name="isolation"/> says, else as the invocation's isolation says.
+        /// </summary>
+        public static Step Create(string name, StepScript script, int timeoutSeconds, StepIsolation? isolation = null, RemoteTarget? target = null)
         {
             var step = new Step(name, (own, cancellationToken) =>
-                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, cancellationToken));
+                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, isolation, target, cancellationToken));
+            step.Location = target?.Location;
             if (timeoutSeconds > 0) step.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
             step.Description = script.Original.ToString().Trim();
             return step;

@@ -15,7 +15,15 @@ namespace Agno.Hosting
     {
         public const string FunctionName = "__AgnoRunStep";
 
-        public const string Script = @"
+        public static readonly string Script = Template.Replace("{Merge}", " 3>&1 4>&1 5>&1 6>&1");
+
+        /// <summary>
+        /// The bootstrap for a step in another process, whose records reach the caller through the
+        /// pipeline's own streams: merged into its output they would arrive as Deserialized.* bags.
+        /// </summary>
+        public static readonly string SeparateStreamsScript = Template.Replace("{Merge}", "");
+
+        private const string Template = @"
 param($AgnoStepCode, $AgnoStepFile, $AgnoStepLocation, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepEnd)
 if ($AgnoStepLocation) { Set-Location -LiteralPath $AgnoStepLocation }
 if ($AgnoStepVariables) { foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) } }
@@ -23,7 +31,7 @@ if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumera
 if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [System.Management.Automation.Language.Parser]::ParseInput($AgnoStepCode, $AgnoStepFile, [ref]$null, [ref]$null).GetScriptBlock() }
-& $AgnoStepCode @AgnoStepArguments 3>&1 4>&1 5>&1 6>&1
+& $AgnoStepCode @AgnoStepArguments{Merge}
 $AgnoStepEnd
 ";
     }

@@ -2,15 +2,16 @@ using Agno.Core;
 
 namespace Agno.Hosting
 {
-    /// <summary>One run of a step's (or reducer's) script: the script, the step's session and the label its records carry.</summary>
+    /// <summary>One run of a step's (or reducer's) script: the script, the step's session, the label its records carry, and where it runs.</summary>
     internal sealed class StepRequest
     {
-        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null)
+        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null, RemoteTarget? target = null)
         {
             Script = script;
             Session = session;
             Label = label;
             Arguments = arguments;
+            Target = target;
         }
 
         public StepScript Script { get; }
@@ -23,6 +24,9 @@ namespace Agno.Hosting
 
         /// <summary>Arguments that replace the script's captured -ArgumentList (a reducer's base, current, incoming).</summary>
         public object?[]? Arguments { get; }
+
+        /// <summary>The other process the step runs in (a host, a PSSession, a child process); null to run it as the invocation's isolation says.</summary>
+        public RemoteTarget? Target { get; }
 
         /// <summary>A step's output goes down the caller's pipeline; a reducer's is only its result.</summary>
         public bool ForwardsOutput => Session != null;

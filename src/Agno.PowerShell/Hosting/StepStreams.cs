@@ -31,33 +31,33 @@ namespace Agno.Hosting
             _progress = progress;
         }
 
-        /// <summary>Listens to <paramref name="ps"/>'s streams; pass the result's Output to Invoke.</summary>
-        public StepOutput Attach(System.Management.Automation.PowerShell ps, string label, bool forwardOutput)
+        /// <summary>
+        /// Listens to <paramref name="ps"/>'s streams; pass the result's Collection to Invoke. A pipeline in
+        /// this process has its warning, verbose, debug and information records merged into its output (in
+        /// the order written); one in another process (<paramref name="separateStreams"/>) sends them in
+        /// their own streams, and its end in <paramref name="output"/>'s form.
+        /// </summary>
+        public StepOutput Attach(System.Management.Automation.PowerShell ps, string label, bool forwardOutput, StepOutput? output = null, bool separateStreams = false)
         {
-            var step = new StepOutput();
+            var step = output ?? new StepOutput();
             var tag = "[" + label + "] ";
-            var output = step.Collection;
-            output.DataAdded += (s, e) =>
+            var collection = step.Collection;
+            collection.DataAdded += (s, e) =>
             {
-                var item = output[e.Index];
-                switch (item?.BaseObject)
-                {
-                    case StepOutput.EndMarker reached when ReferenceEquals(reached, step.End): step.EndReached = true; break;
-                    case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); break;
-                    case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); break;
-                    case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); break;
-                    case InformationRecord r:
-                        r.Source = label;
-                        Post(() => _cmdlet.WriteInformation(r));
-                        break;
-                    default:
-                        lock (step.Results) step.Results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
-                        // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
-                        if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
-                        break;
-                }
+                var item = collection[e.Index];
+                if (step.TakeEnd(item?.BaseObject) || ForwardRecord(item?.BaseObject, tag, label)) return;
+                lock (step.Results) step.Results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
+                // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
+                if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
             };
             var streams = ps.Streams;
+            if (separateStreams)
+            {
+                streams.Warning.DataAdded += (s, e) => ForwardRecord(streams.Warning[e.Index], tag, label);
+                streams.Verbose.DataAdded += (s, e) => ForwardRecord(streams.Verbose[e.Index], tag, label);
+                streams.Debug.DataAdded += (s, e) => ForwardRecord(streams.Debug[e.Index], tag, label);
+                streams.Information.DataAdded += (s, e) => ForwardRecord(streams.Information[e.Index], tag, label);
+            }
             streams.Error.DataAdded += (s, e) =>
             {
                 var record = streams.Error[e.Index];
@@ -81,6 +81,22 @@ namespace Agno.Hosting
                 Post(() => _cmdlet.WriteProgress(own));
             };
             return step;
+        }
+
+        /// <summary>Writes a warning, verbose, debug or information record to the caller, tagged; false for anything else.</summary>
+        private bool ForwardRecord(object? record, string tag, string label)
+        {
+            switch (record)
+            {
+                case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); return true;
+                case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); return true;
+                case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); return true;
+                case InformationRecord r:
+                    r.Source = label;
+                    Post(() => _cmdlet.WriteInformation(r));
+                    return true;
+                default: return false;
+            }
         }
 
         private static int NewActivityIds()

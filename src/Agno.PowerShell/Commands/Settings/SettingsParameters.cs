@@ -33,6 +33,8 @@ namespace Agno.Commands
                 Parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, property.PropertyType, attributes)
                 {
                     Value = property.GetValue(group),
+                    // Setting Value marks a parameter as set; only binding should.
+                    IsSet = false,
                 });
             }
         }

@@ -1,0 +1,66 @@
+using System;
+using System.Collections;
+using System.Linq;
+using System.Management.Automation.Runspaces;
+using Agno.Core;
+using Agno.Values;
+
+namespace Agno.Hosting
+{
+    /// <summary>
+    /// The far side of a remote or process step (called by <see cref="RemoteBootstrap"/>'s script, where
+    /// Agno's engine was brought in; not for scripts of your own). It decodes the request into the step's
+    /// session, a fork of the state it was sent, so that the state cmdlets act on it while the step runs;
+    /// <see cref="Finish"/> encodes what the step changed.
+    /// </summary>
+    public sealed class RemoteStepScope : IDisposable
+    {
+        private readonly AgnoState? _state;
+        private readonly SessionRegistry.StepScope? _scope;
+
+        private RemoteStepScope(Hashtable parameters, AgnoState? state, SessionRegistry.StepScope? scope)
+        {
+            Parameters = parameters;
+            _state = state;
+            _scope = scope;
+        }
+
+        /// <summary>The step bootstrap's parameters (<see cref="StepBootstrap"/>), to splat.</summary>
+        public Hashtable Parameters { get; }
+
+        /// <summary>Decodes <paramref name="request"/> and makes its session the one the state cmdlets act on in this runspace, until disposed.</summary>
+        public static RemoteStepScope Enter(string request)
+        {
+            var message = RemoteStepProtocol.DecodeRequest(request);
+            AgnoState? state = null;
+            AgnoSession? session = null;
+            if (message[RemoteStepProtocol.Session] is Hashtable sent)
+            {
+                var root = new AgnoState(PSValueCopier.Instance);
+                root.Apply(StateDelta.FromChanges(((Hashtable)sent[RemoteStepProtocol.State]!).Cast<DictionaryEntry>().Select(e => StateChange.Set((string)e.Key, e.Value))));
+                state = root.Fork();
+                session = AgnoSession.Create((string)sent[RemoteStepProtocol.SessionId]!, (string?)sent[RemoteStepProtocol.UserId], sent[RemoteStepProtocol.Input], state);
+                foreach (DictionaryEntry entry in (Hashtable)sent[RemoteStepProtocol.Metadata]!) session.Metadata[(string)entry.Key] = entry.Value;
+            }
+            var parameters = new Hashtable(StringComparer.OrdinalIgnoreCase)
+            {
+                ["AgnoStepCode"] = message[RemoteStepProtocol.Code],
+                ["AgnoStepFile"] = message[RemoteStepProtocol.File],
+                ["AgnoStepLocation"] = message[RemoteStepProtocol.Location],
+                ["AgnoStepSession"] = session,
+                ["AgnoStepVariables"] = message[RemoteStepProtocol.Variables],
+                ["AgnoStepFunctions"] = message[RemoteStepProtocol.Functions],
+                ["AgnoStepModules"] = message[RemoteStepProtocol.Modules],
+                ["AgnoStepArguments"] = message[RemoteStepProtocol.Arguments],
+            };
+            var scope = session == null ? (SessionRegistry.StepScope?)null : SessionRegistry.EnterStep(Runspace.DefaultRunspace, session);
+            return new RemoteStepScope(parameters, state, scope);
+        }
+
+        /// <summary>What the step changed, encoded to send back.</summary>
+        public string Finish() => RemoteStepProtocol.EncodeDelta(_state?.GetDelta() ?? StateDelta.Empty);
+
+        /// <summary>Ends the step's scope: the state cmdlets no longer act on its session.</summary>
+        public void Dispose() => _scope?.Dispose();
+    }
+}

@@ -1,0 +1,67 @@
+using System;
+using System.Diagnostics;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+using System.Reflection;
+
+namespace Agno.Hosting
+{
+    /// <summary>
+    /// A runspace over SSH that Agno opened. PowerShell runs an ssh client process for it; ending that
+    /// process is what ends a pipeline whose remote side does not yield to a stop (a stop needs the
+    /// remote's cooperation), and it fails the pipeline within milliseconds.
+    /// </summary>
+    internal sealed class SshConnection : RemoteConnection
+    {
+        private const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
+
+        public SshConnection(Runspace runspace) : base(runspace) { }
+
+        public override bool Kill()
+        {
+            var id = SshProcessId(Runspace);
+            if (id <= 0) return false;
+            try
+            {
+                using var process = Process.GetProcessById(id);
+                // The id is read from the live transport, but make sure it was not reused meanwhile.
+                if (process.ProcessName != "ssh") return false;
+                process.Kill();
+                return true;
+            }
+            catch (Exception e) when (e is ArgumentException || e is InvalidOperationException || e is System.ComponentModel.Win32Exception)
+            {
+                return true; // it has exited already
+            }
+        }
+
+        /// <summary>Ends the ssh client first (the remote pwsh then exits with its session), so the close never waits on the far side.</summary>
+        public override void Close()
+        {
+            Kill();
+            try
+            {
+                Runspace.Dispose();
+            }
+            catch (Exception)
+            {
+                // a transport ended under it may throw while closing: the runspace is gone either way
+            }
+        }
+
+        /// <summary>
+        /// The id of the ssh client PowerShell started for <paramref name="runspace"/>, or 0 when it is not
+        /// known (not started yet). It is private to PowerShell; the path to it is the same from 7.4 to 7.6
+        /// and a test pins it: RemoteRunspace.RunspacePool → RunspacePool._internalPool →
+        /// RemoteRunspacePoolInternal.DataStructureHandler → _transportManager → SSHClientSessionTransportManager._sshProcessId.
+        /// </summary>
+        internal static int SshProcessId(Runspace runspace)
+        {
+            var pool = runspace.GetType().GetProperty("RunspacePool", Private)?.GetValue(runspace);
+            var internalPool = pool == null ? null : typeof(RunspacePool).GetField("_internalPool", Private)?.GetValue(pool);
+            var handler = internalPool?.GetType().GetProperty("DataStructureHandler", Private)?.GetValue(internalPool);
+            var transport = handler?.GetType().GetField("_transportManager", Private)?.GetValue(handler);
+            return transport?.GetType().GetField("_sshProcessId", Private)?.GetValue(transport) is int id ? id : 0;
+        }
+    }
+}
