@@ -1,3 +1,4 @@
+using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -52,6 +53,9 @@ namespace Agno.Hosting
         private sealed class SessionConnection : RemoteConnection
         {
             public SessionConnection(Runspace runspace) : base(runspace) { }
+
+            /// <summary>The session has the caller's host, which would echo the step's records: a silent one instead.</summary>
+            public override PSInvocationSettings Settings => new PSInvocationSettings { Host = SilentHost.Instance };
 
             public override bool Kill() => false;
 

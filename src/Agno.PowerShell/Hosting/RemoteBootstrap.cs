@@ -38,17 +38,22 @@ elseif (-not $module -or ""$($module.ManifestModule.ModuleVersionId)"" -ne $Agno
 Import-Module -Assembly $module
 ";
 
-        /// <summary>One step: its session entered, the bootstrap run, and (only when the step ran to its end) the tagged delta written last.</summary>
+        /// <summary>
+        /// One step: its session entered, the bootstrap run, and (only when the step ran to its end) the
+        /// tagged delta written last. The session is left in a clean block, which runs however the step
+        /// ends (a throw, exit, a stop) without a try around the step, which would make any
+        /// statement-terminating error in it end the whole step, as it does not in this process.
+        /// </summary>
         public static readonly string StepScript = @"
 param([string] $AgnoRequest, [string] $AgnoResultTag)
-$private:agnoScope = [Agno.Hosting.RemoteStepScope]::Enter($AgnoRequest)
-try {
+end {
+    $private:agnoScope = [Agno.Hosting.RemoteStepScope]::Enter($AgnoRequest)
     $private:agnoParameters = $agnoScope.Parameters
     & {" + StepBootstrap.SeparateStreamsScript + @"} @agnoParameters
     $AgnoResultTag + $agnoScope.Finish()
 }
-finally {
-    $agnoScope.Dispose()
+clean {
+    if ($agnoScope) { $agnoScope.Dispose() }
 }
 ";
 

@@ -1,4 +1,5 @@
 using System;
+using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading.Tasks;
 
@@ -23,6 +24,9 @@ namespace Agno.Hosting
         /// notices (a child process that exited); never completes for the others.
         /// </summary>
         public virtual Task<Exception> Lost { get; } = new TaskCompletionSource<Exception>().Task;
+
+        /// <summary>How a pipeline is started on it (new for each): with the runspace's own host unless said otherwise.</summary>
+        public virtual PSInvocationSettings Settings => new PSInvocationSettings();
 
         /// <summary>True once a step was left running on it (a stop that did not end in time, the far side lost): it is not reused.</summary>
         public bool Spoiled { get; private set; }

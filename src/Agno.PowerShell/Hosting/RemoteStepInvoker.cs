@@ -92,8 +92,7 @@ namespace Agno.Hosting
             Task invocation;
             try
             {
-                var settings = new PSInvocationSettings { Host = UiLessHost.Instance };
-                invocation = Task.Factory.FromAsync(ps.BeginInvoke<PSObject, PSObject>(null, output, settings, null, null), ps.EndInvoke);
+                invocation = Task.Factory.FromAsync(ps.BeginInvoke<PSObject, PSObject>(null, output, connection.Settings, null, null), ps.EndInvoke);
             }
             catch (Exception e) when (!(e is RemoteException))
             {
