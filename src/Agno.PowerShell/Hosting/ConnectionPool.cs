@@ -91,11 +91,9 @@ namespace Agno.Hosting
                 all = _idle.Values.SelectMany(l => l).ToList();
                 _idle.Clear();
             }
-            foreach (var idle in all)
-            {
-                idle.Expiry?.Dispose();
-                idle.Connection.Close();
-            }
+            foreach (var idle in all) idle.Expiry?.Dispose();
+            // Each close may wait a few seconds for a far side that does not answer: close them at once.
+            System.Threading.Tasks.Task.WaitAll(all.Select(idle => System.Threading.Tasks.Task.Run(idle.Connection.Close)).ToArray());
         }
     }
 }

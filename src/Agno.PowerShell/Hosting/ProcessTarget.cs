@@ -121,7 +121,10 @@ namespace Agno.Hosting
                 return true;
             }
 
-            /// <summary>A healthy child is closed as PowerShell closes one, then ended; a broken one is ended first, and its runspace let go in the background.</summary>
+            /// <summary>
+            /// A healthy child is closed as PowerShell closes one, then ended; a broken one is ended first,
+            /// and its runspace let go in the background. Either way the child is gone when this returns.
+            /// </summary>
             public override void Close()
             {
                 bool healthy = Usable;
@@ -136,11 +139,24 @@ namespace Agno.Hosting
                     {
                         _instance.Dispose();
                     }
-                    return;
                 }
-                _instance.Dispose();
-                DisposeInBackground(Runspace);
+                else
+                {
+                    _instance.Dispose();
+                    DisposeInBackground(Runspace);
+                }
+                try
+                {
+                    _process.WaitForExit(ExitTimeoutMilliseconds);
+                }
+                catch (InvalidOperationException)
+                {
+                    // it never started
+                }
             }
+
+            /// <summary>How long a killed child may take to be gone (it is signalled, then reaped).</summary>
+            private const int ExitTimeoutMilliseconds = 10000;
         }
     }
 }

@@ -52,6 +52,8 @@ namespace Agno.Hosting
                 ["AgnoStepFunctions"] = message[RemoteStepProtocol.Functions],
                 ["AgnoStepModules"] = message[RemoteStepProtocol.Modules],
                 ["AgnoStepArguments"] = message[RemoteStepProtocol.Arguments],
+                // The end here is the delta written after the bootstrap; an empty array writes nothing ($null would write $null).
+                ["AgnoStepEnd"] = Array.Empty<object>(),
             };
             var scope = session == null ? (SessionRegistry.StepScope?)null : SessionRegistry.EnterStep(Runspace.DefaultRunspace, session);
             return new RemoteStepScope(parameters, state, scope);

@@ -64,8 +64,8 @@ namespace Agno.Hosting
                 }
                 catch (OperationCanceledException)
                 {
-                    kill();
-                    DisposeInBackground(runspace);
+                    // An ended far side breaks the transport, which then closes itself; else close it here.
+                    if (!kill()) DisposeInBackground(runspace);
                     throw new OperationCanceledException(cancellationToken);
                 }
             }

@@ -1,8 +1,8 @@
 using System;
 using System.Diagnostics;
-using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Reflection;
+using System.Threading.Tasks;
 
 namespace Agno.Hosting
 {
@@ -14,6 +14,11 @@ namespace Agno.Hosting
     internal sealed class SshConnection : RemoteConnection
     {
         private const BindingFlags Private = BindingFlags.Instance | BindingFlags.NonPublic;
+
+        /// <summary>How long a close may wait for the far side's answer before its ssh client is ended.</summary>
+        private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+        private volatile bool _killed;
 
         public SshConnection(Runspace runspace) : base(runspace) { }
 
@@ -27,26 +32,36 @@ namespace Agno.Hosting
                 // The id is read from the live transport, but make sure it was not reused meanwhile.
                 if (process.ProcessName != "ssh") return false;
                 process.Kill();
-                return true;
             }
             catch (Exception e) when (e is ArgumentException || e is InvalidOperationException || e is System.ComponentModel.Win32Exception)
             {
-                return true; // it has exited already
+                // it has exited already
             }
+            _killed = true;
+            return true;
         }
 
-        /// <summary>Ends the ssh client first (the remote pwsh then exits with its session), so the close never waits on the far side.</summary>
+        /// <summary>
+        /// Closes as PowerShell does (a close message, then PowerShell ends ssh), ending ssh itself when the
+        /// far side does not answer in time. A transport that broke, or whose ssh was ended, closes itself
+        /// as it notices: closing it too would write to a dead ssh, and PowerShell's own cleanup would then
+        /// fail to flush that on a thread of its own, which ends the process.
+        /// </summary>
         public override void Close()
         {
-            Kill();
-            try
+            if (_killed || Runspace.RunspaceStateInfo.State == RunspaceState.Broken) return;
+            var closed = Task.Run(() =>
             {
-                Runspace.Dispose();
-            }
-            catch (Exception)
-            {
-                // a transport ended under it may throw while closing: the runspace is gone either way
-            }
+                try
+                {
+                    Runspace.Dispose();
+                }
+                catch (Exception)
+                {
+                    // a transport that breaks while closing can throw: the runspace is gone either way
+                }
+            });
+            if (!closed.Wait(CloseTimeout)) Kill();
         }
 
         /// <summary>
