@@ -69,7 +69,7 @@ namespace Agno.Hosting
 
         internal static Process ProcessOf(IDisposable instance) => (Process)InstanceType.Value.GetProperty("Process")!.GetValue(instance)!;
 
-        private static Runspace CreateRunspace(IDisposable instance)
+        internal static Runspace CreateRunspace(IDisposable instance)
         {
             var create = typeof(RunspaceFactory).GetMethod("CreateOutOfProcessRunspace", new[] { typeof(TypeTable), InstanceType.Value })
                 ?? throw new NotSupportedException("This PowerShell has no RunspaceFactory.CreateOutOfProcessRunspace(TypeTable, PowerShellProcessInstance).");

@@ -72,11 +72,17 @@ namespace Agno.Hosting
         /// </summary>
         internal static int SshProcessId(Runspace runspace)
         {
+            var transport = Transport(runspace);
+            return transport?.GetType().GetField("_sshProcessId", Private)?.GetValue(transport) is int id ? id : 0;
+        }
+
+        /// <summary>The transport PowerShell made for <paramref name="runspace"/> (it exists before the runspace opens), or null.</summary>
+        internal static object? Transport(Runspace runspace)
+        {
             var pool = runspace.GetType().GetProperty("RunspacePool", Private)?.GetValue(runspace);
             var internalPool = pool == null ? null : typeof(RunspacePool).GetField("_internalPool", Private)?.GetValue(pool);
             var handler = internalPool?.GetType().GetProperty("DataStructureHandler", Private)?.GetValue(internalPool);
-            var transport = handler?.GetType().GetField("_transportManager", Private)?.GetValue(handler);
-            return transport?.GetType().GetField("_sshProcessId", Private)?.GetValue(transport) is int id ? id : 0;
+            return handler?.GetType().GetField("_transportManager", Private)?.GetValue(handler);
         }
     }
 }

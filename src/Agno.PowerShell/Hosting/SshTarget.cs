@@ -71,13 +71,16 @@ namespace Agno.Hosting
             {
                 throw Failure("AgnoKeyFileNotFound", "the key file given with -KeyFilePath no longer exists. Give a key file that exists.", AgnoErrorKind.NotFound);
             }
-            var info = NewConnectionInfo.Value(UserName, HostName, KeyFilePath, Port, Subsystem, (int)ConnectingTimeout.TotalMilliseconds, _options);
-            var connection = new SshConnection(RunspaceFactory.CreateRunspace(info));
+            var connection = new SshConnection(CreateRunspace());
             var failure = await OpenAsync(connection.Runspace, connection.Kill, cancellationToken).ConfigureAwait(false);
             if (failure == null) return connection;
             connection.Close();
             throw await DiagnoseAsync(failure, cancellationToken).ConfigureAwait(false);
         }
+
+        /// <summary>A runspace over SSH to this target, not opened yet.</summary>
+        internal Runspace CreateRunspace() =>
+            RunspaceFactory.CreateRunspace(NewConnectionInfo.Value(UserName, HostName, KeyFilePath, Port, Subsystem, (int)ConnectingTimeout.TotalMilliseconds, _options));
 
         /// <summary>
         /// Names why a connection could not be made: runs ssh with the same arguments, its input closed,

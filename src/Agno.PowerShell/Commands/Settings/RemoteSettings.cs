@@ -102,7 +102,7 @@ namespace Agno.Commands
         private TimeSpan IdleTimeout => TimeSpan.FromSeconds(IdleTimeoutSeconds);
 
         /// <summary>A host as New-PSSession -HostName reads it: [user@]name[:port], an IPv6 address in brackets; what it names wins over -UserName and -Port.</summary>
-        private SshTarget ParseHost(string given, string? keyFile)
+        internal SshTarget ParseHost(string given, string? keyFile)
         {
             string host = given, user = UserName ?? "";
             int port = Port;
