@@ -192,17 +192,6 @@ Describe 'A step on another host over SSH' {
         $errors[0].ErrorDetails.Message | Should -Be "$tag e"
     }
 
-    It 'reuses its connection for later steps and runs, and closes it once idle for -IdleTimeoutSeconds' {
-        $null = New-AgnoSession
-        $target = $Remote[1].Clone()
-        $first = Invoke-AgnoParallel @target { $PID }
-        $target.IdleTimeoutSeconds = 1
-        $second = Invoke-AgnoParallel @target { $PID }
-        $second | Should -Be $first -Because 'the second run was given the pooled connection'
-        # Idle for a second, the connection closes, and with it the remote pwsh.
-        Wait-RemotePwshExit $second | Should -BeTrue
-    }
-
     It 'runs a branch on each host, merged in the order given, the first host finishing last' {
         $null = New-AgnoSession
         $fifo = New-Fifo
@@ -230,6 +219,17 @@ Describe 'A step on another host over SSH' {
         Get-AgnoState -Key Last | Should -Be $Sshd.Ports[1] -Because 'LastWriteWins goes by branch order, not by who finished last'
         $pids = foreach ($port in $Sshd.Ports) { Get-AgnoState -Key "Pid$port" }
         $pids[0] | Should -Not -Be $pids[1]
+    }
+
+    It 'reuses its connection for later steps and runs, and closes it once idle for -IdleTimeoutSeconds' {
+        $null = New-AgnoSession
+        $target = $Remote[1].Clone()
+        $first = Invoke-AgnoParallel @target { $PID }
+        $target.IdleTimeoutSeconds = 1
+        $second = Invoke-AgnoParallel @target { $PID }
+        $second | Should -Be $first -Because 'the second run was given the pooled connection'
+        # Idle for a second, the connection closes, and with it the remote pwsh.
+        Wait-RemotePwshExit $second | Should -BeTrue
     }
 
     It 'runs in a user''s PSSession, which stays open and does not echo the step''s records' {
@@ -301,7 +301,7 @@ Describe 'A remote step that fails' {
         $session = New-AgnoSession -State @{ Value = 'before' }
         $reading = Start-FifoRead
         $fifo = $reading.Path
-        $target = $Remote[1]
+        $target = $Remote[0]
         $text = "Invoke-AgnoWorkflow -Session `$Session (New-AgnoStep hang -HostName '$($target.HostName)' -Port $($target.Port) -UserName '$($target.UserName)' -KeyFilePath '$($target.KeyFilePath)' -Options (ConvertFrom-Json '$($target.Options | ConvertTo-Json -Compress)' -AsHashtable) { Set-AgnoState -Key Value -Value 'during'; [IO.File]::WriteAllText('$fifo', `"`$PID`"); Start-Sleep -Seconds 120 })"
         $child = Start-ChildInvocation ([scriptblock]::Create($text)) $session ''
         try {
