@@ -92,7 +92,7 @@ try {
     $inChild = New-AgnoStep trivial -Isolation Process { 'hi' }
     $process = Measure-Interleaved ([ordered]@{
             'New-AgnoStep -Isolation Process' = { (Invoke-AgnoWorkflow $inChild) -eq 'hi' }
-            'Start-Job | Receive-Job -Wait'   = { (Start-Job { 'hi' } | Receive-Job -Wait -AutoRemoveJob) -eq 'hi' }
+            'Start-Job, Receive-Job -Wait'    = { (Start-Job { 'hi' } | Receive-Job -Wait -AutoRemoveJob) -eq 'hi' }
         }) ([Math]::Max(3, [int] ($Rounds / 3)))
 }
 finally {
@@ -114,12 +114,12 @@ function Get-Ratio($Samples, [string] $Name, [string] $Against) { (Get-Median $S
 
 $stepRatio = Get-Ratio $step 'New-AgnoStep -PSSession' 'Invoke-Command -Session'
 $poolRatio = Get-Ratio $step 'New-AgnoStep -HostName' 'Invoke-Command -Session'
-$processRatio = Get-Ratio $process 'New-AgnoStep -Isolation Process' 'Start-Job | Receive-Job -Wait'
+$processRatio = Get-Ratio $process 'New-AgnoStep -Isolation Process' 'Start-Job, Receive-Job -Wait'
 $load = if (Test-Path /proc/loadavg) { ((Get-Content /proc/loadavg) -split ' ')[0..2] -join ', ' } else { 'unknown' }
 $lines = @(
     '## Remote and process steps (issue 12)'
     ''
-    "Measured by ``bench/Remote.Benchmarks.ps1`` against the private test sshd (two sshd on 127.0.0.1 serving this repo's pwsh), $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC, load average $load at the end; $Rounds rounds (the fan-out and process cases $([Math]::Max(3, [int] ($Rounds / 3)))), every variant warm and the variants of a case interleaved. Reproduce with ``dotnet pwsh -NoProfile -File build.ps1 build; dotnet pwsh -NoProfile -File bench/Remote.Benchmarks.ps1``."
+    "Measured by ``bench/Remote.Benchmarks.ps1`` against the private test sshd (two sshd on 127.0.0.1 serving this repo's pwsh), $((Get-Date).ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC, load average $load at the end; $Rounds rounds (the fan-out and process cases $([Math]::Max(3, [int] ($Rounds / 3)))), every variant warm and the variants of a case interleaved. Reproduce with ``dotnet pwsh -NoProfile -File build.ps1 build; dotnet pwsh -NoProfile -File bench/Remote.Benchmarks.ps1``."
     ''
     '| target | measured | result |'
     '| --- | --- | --- |'
@@ -138,7 +138,7 @@ $lines = @(
     ''
     '| one trivial step in another process | median | min - max | ratio |'
     '| --- | --- | --- | --- |'
-    Format-Case $process 'Start-Job | Receive-Job -Wait'
+    Format-Case $process 'Start-Job, Receive-Job -Wait'
     ''
     'An Agno step does more than Invoke-Command: it sends a typed copy of the state (and the caller''s preferences, $using: copies and arguments) and brings back the typed delta, forwards every stream tagged, and records the run. Opening a connection (ssh''s handshake, the remote pwsh''s start, loading the engine once) is not in these numbers: Agno keeps connections for later steps, as PSSessions are kept.'
 )

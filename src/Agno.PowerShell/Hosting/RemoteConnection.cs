@@ -46,7 +46,7 @@ namespace Agno.Hosting
         /// </summary>
         public abstract bool Kill();
 
-        /// <summary>Closes the connection for good; never blocks on a far side that does not answer.</summary>
+        /// <summary>Closes the connection for good, within seconds even when the far side does not answer.</summary>
         public abstract void Close();
     }
 }
