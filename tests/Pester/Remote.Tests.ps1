@@ -18,11 +18,11 @@ BeforeAll {
         $options = @{}
         foreach ($p in $script:Sshd.Options.PSObject.Properties) { $options[$p.Name] = $p.Value }
         # How to reach each of the two hosts, as New-AgnoStep and Invoke-AgnoParallel take it (to splat).
-        # The tests share connections; idle for 20 s once the file is done, they close.
+        # The tests share connections; idle for a minute once the file is done, they close.
         $script:Remote = foreach ($port in $script:Sshd.Ports) {
-            @{ HostName = $script:Sshd.HostName; Port = $port; UserName = $script:Sshd.UserName; KeyFilePath = $script:Sshd.KeyFilePath; Options = $options; IdleTimeoutSeconds = 20 }
+            @{ HostName = $script:Sshd.HostName; Port = $port; UserName = $script:Sshd.UserName; KeyFilePath = $script:Sshd.KeyFilePath; Options = $options; IdleTimeoutSeconds = 60 }
         }
-        $script:Login = @{ UserName = $script:Sshd.UserName; KeyFilePath = $script:Sshd.KeyFilePath; Options = $options; IdleTimeoutSeconds = 20 }
+        $script:Login = @{ UserName = $script:Sshd.UserName; KeyFilePath = $script:Sshd.KeyFilePath; Options = $options; IdleTimeoutSeconds = 60 }
     }
 
     # The remote pwsh processes the test servers run now.
@@ -282,6 +282,7 @@ Describe 'A remote step that fails' {
         $reading = Start-FifoRead
         $fifo = $reading.Path
         $target = $Remote[0]
+        $null = Invoke-AgnoParallel @target { 'connected' } # the limit is the step's, connecting included: connect first
         $slow = New-AgnoStep slow @target -TimeoutSeconds 3 {
             Set-AgnoState -Key Value -Value 'during'
             [IO.File]::WriteAllText($using:fifo, "$PID")

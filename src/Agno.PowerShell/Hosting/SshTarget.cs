@@ -7,6 +7,7 @@ using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using Agno.Core;
@@ -71,6 +72,11 @@ namespace Agno.Hosting
             {
                 throw Failure("AgnoKeyFileNotFound", "the key file given with -KeyFilePath no longer exists. Give a key file that exists.", AgnoErrorKind.NotFound);
             }
+            var unreachable = await ProbeAsync(cancellationToken).ConfigureAwait(false);
+            if (unreachable != null)
+            {
+                throw Failure("AgnoRemoteUnreachable", $"the host cannot be reached ({unreachable}). Check -HostName and -Port, and that sshd runs there.", AgnoErrorKind.ResourceUnavailable);
+            }
             var connection = new SshConnection(CreateRunspace());
             var failure = await OpenAsync(connection.Runspace, connection.Kill, cancellationToken).ConfigureAwait(false);
             if (failure == null) return connection;
@@ -83,12 +89,53 @@ namespace Agno.Hosting
             RunspaceFactory.CreateRunspace(NewConnectionInfo.Value(UserName, HostName, KeyFilePath, Port, Subsystem, (int)ConnectingTimeout.TotalMilliseconds, _options));
 
         /// <summary>
+        /// Why the host's SSH port cannot be reached, or null when it can (or goes through a proxy). This
+        /// is checked before PowerShell starts ssh: an ssh that ends at once (connection refused, no such
+        /// host) can end before PowerShell's first write to it, and PowerShell then fails to flush that
+        /// write while closing, on a thread of its own, which ends the whole process. The host and port
+        /// are ssh's own (ssh -G applies its config files and -o options to the name given).
+        /// </summary>
+        private async Task<string?> ProbeAsync(CancellationToken cancellationToken)
+        {
+            var config = await RunSshAsync(CommonArguments().Concat(new[] { "-G", HostName }), cancellationToken).ConfigureAwait(false);
+            if (config.ExitCode != 0) return null; // ssh itself will say what is wrong
+            var settings = config.Output.Split('\n').Select(l => l.Trim().Split(new[] { ' ' }, 2)).Where(p => p.Length == 2)
+                .GroupBy(p => p[0], StringComparer.OrdinalIgnoreCase).ToDictionary(g => g.Key, g => g.First()[1], StringComparer.OrdinalIgnoreCase);
+            bool Set(string name) => settings.TryGetValue(name, out var value) && !value.Equals("none", StringComparison.OrdinalIgnoreCase);
+            if (Set("proxycommand") || Set("proxyjump") || !settings.TryGetValue("hostname", out var host)
+                || !int.TryParse(settings.TryGetValue("port", out var portText) ? portText : "22", NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            {
+                return null;
+            }
+            using var client = new TcpClient();
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(ProbeTimeout);
+            try
+            {
+                await client.ConnectAsync(host, port, bound.Token).ConfigureAwait(false);
+                return null;
+            }
+            catch (SocketException e)
+            {
+                return $"{e.Message}: {host} port {port}";
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return $"no answer from {host} port {port} within {ProbeTimeout.TotalSeconds:0} s";
+            }
+        }
+
+        /// <summary>How long the probe of the SSH port waits for an answer.</summary>
+        private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+
+        /// <summary>
         /// Names why a connection could not be made: runs ssh with the same arguments, its input closed,
         /// and reads what it says (unreachable, login refused, host key unknown, no PowerShell there).
         /// </summary>
         private async Task<AgnoException> DiagnoseAsync(Exception failure, CancellationToken cancellationToken)
         {
-            var said = await RunSshAsync(cancellationToken).ConfigureAwait(false);
+            var run = await RunSshAsync(CommonArguments().Concat(new[] { "-o", "ConnectTimeout=10", "-s", HostName, Subsystem ?? "powershell" }), cancellationToken).ConfigureAwait(false);
+            var said = string.Join(" ", (run.Errors + "\n" + run.Output).Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
             bool Says(params string[] texts) => texts.Any(t => said.IndexOf(t, StringComparison.OrdinalIgnoreCase) >= 0);
             var quoted = said.Length == 0 ? "" : $" (ssh: {said})";
             if (Says("Permission denied", "Too many authentication failures"))
@@ -111,8 +158,8 @@ namespace Agno.Hosting
             return Failure("AgnoRemoteConnectFailed", $"no connection could be made: {failure.Message}{quoted}", AgnoErrorKind.ResourceUnavailable, failure);
         }
 
-        /// <summary>What ssh writes when run as PowerShell runs it, bounded in time; the key's path is left out.</summary>
-        private async Task<string> RunSshAsync(CancellationToken cancellationToken)
+        /// <summary>Runs ssh with <paramref name="arguments"/> and its input closed, bounded in time; the key's path is left out of what it wrote.</summary>
+        private async Task<(int ExitCode, string Output, string Errors)> RunSshAsync(IEnumerable<string> arguments, CancellationToken cancellationToken)
         {
             var start = new ProcessStartInfo("ssh")
             {
@@ -121,7 +168,7 @@ namespace Agno.Hosting
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            foreach (var argument in SshArguments()) start.ArgumentList.Add(argument);
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
             Process process;
             try
             {
@@ -129,7 +176,7 @@ namespace Agno.Hosting
             }
             catch (System.ComponentModel.Win32Exception e)
             {
-                return "ssh could not be run: " + e.Message;
+                return (-1, "", "ssh could not be run: " + e.Message);
             }
             using (process)
             {
@@ -150,24 +197,19 @@ namespace Agno.Hosting
                         cancellationToken.ThrowIfCancellationRequested();
                     }
                 }
-                var text = string.Join(" ", (await stderr.ConfigureAwait(false) + "\n" + await stdout.ConfigureAwait(false))
-                    .Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-                return KeyFilePath == null ? text : text.Replace(KeyFilePath, "<key file>");
+                string Clean(string text) => KeyFilePath == null ? text : text.Replace(KeyFilePath, "<key file>");
+                var exitCode = process.HasExited ? process.ExitCode : -1;
+                return (exitCode, Clean(await stdout.ConfigureAwait(false)), Clean(await stderr.ConfigureAwait(false)));
             }
         }
 
-        /// <summary>ssh's arguments as PowerShell passes them, and a bound on the TCP connect for this one run.</summary>
-        private IEnumerable<string> SshArguments()
+        /// <summary>ssh's arguments as PowerShell passes them, before the host.</summary>
+        private IEnumerable<string> CommonArguments()
         {
             if (KeyFilePath != null) { yield return "-i"; yield return KeyFilePath; }
             if (UserName != null) { yield return "-l"; yield return UserName; }
             if (Port != 0) { yield return "-p"; yield return Port.ToString(CultureInfo.InvariantCulture); }
             foreach (DictionaryEntry option in _options) { yield return "-o"; yield return $"{option.Key}={option.Value}"; }
-            yield return "-o";
-            yield return "ConnectTimeout=10";
-            yield return "-s";
-            yield return HostName;
-            yield return Subsystem ?? "powershell";
         }
 
         /// <summary>
