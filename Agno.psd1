@@ -18,6 +18,8 @@
         'New-AgnoSession'
         'Get-AgnoSession'
         'Remove-AgnoSession'
+        'Get-AgnoRun'
+        'Optimize-AgnoStore'
         'Get-AgnoState'
         'Set-AgnoState'
         'Remove-AgnoState'
@@ -26,6 +28,11 @@
         'New-AgnoWorkflow'
         'Invoke-AgnoWorkflow'
         'Invoke-AgnoParallel'
+        'New-AgnoCondition'
+        'New-AgnoLoop'
+        'New-AgnoRouter'
+        'Stop-AgnoWorkflow'
+        'ConvertTo-AgnoMermaid'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -2,10 +2,11 @@
 .SYNOPSIS
     Runs every benchmark (engine and module) and writes docs/benchmarks.md.
 .DESCRIPTION
-    1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine.
+    1. Builds bench/Agno.Benchmarks (Release) and runs it: BenchmarkDotNet's reports go to <OutDir>/engine;
+       then runs its interleaved store benchmark (--store): <OutDir>/engine/store.json.
     2. Runs bench/Module.Benchmarks.ps1 in a fresh pwsh against a copy of out/Agno (build.ps1 build
        lays it out) in <OutDir>/module: its results go to <OutDir>/module.json.
-    3. Writes the report: medians, min-max and ratios to each alternative, each of issue 5's targets
+    3. Writes the report: medians, min-max and ratios to each alternative, each of issues 5 and 11's targets
        met or missed, the machine, and the command that reproduces it; and every result in
        <OutDir>/results.json.
     build.ps1 bench runs this after building the module. A full run takes about 15-20 minutes on 2 cores.
@@ -65,6 +66,13 @@ function Invoke-EngineBenchmarks {
         throw "The engine benchmarks failed (exit $engineExit); see $engineLog."
     }
     Get-ChildItem (Join-Path $engineDir 'results') -Filter *-report-github.md | ForEach-Object { Get-Content $_.FullName | Out-Host }
+    # The store: interleaved rounds rather than BenchmarkDotNet (see bench/Agno.Benchmarks/StoreBenchmark.cs).
+    Write-Host 'Running the store benchmark...'
+    & dotnet @($engineArgs[0]) --store --out $engineDir @(if ($Quick) { '--quick' }) *>> $engineLog
+    if ($LASTEXITCODE -ne 0) {
+        Get-Content $engineLog -Tail 40 | Out-Host
+        throw "The store benchmark failed (exit $LASTEXITCODE); see $engineLog."
+    }
 }
 
 # --- 2. The module ------------------------------------------------------------------------------------
@@ -151,6 +159,15 @@ foreach ($file in Get-ChildItem (Join-Path $engineDir 'results') -Filter '*-repo
             })
     }
 }
+$storeJson = Join-Path $engineDir 'store.json'
+if (Test-Path $storeJson) {
+    foreach ($r in (Get-Content $storeJson -Raw | ConvertFrom-Json).Results) {
+        $results.Add([pscustomobject][ordered]@{
+                Benchmark = $r.Benchmark; Case = $r.Case; Variant = $r.Variant; Unit = $r.Unit
+                Median = [double] $r.Median; Min = [double] $r.Min; Max = [double] $r.Max; Allocated = $null
+            })
+    }
+}
 $module = Get-Content $moduleJson -Raw | ConvertFrom-Json
 foreach ($r in $module.Results) {
     $results.Add([pscustomobject][ordered]@{
@@ -224,7 +241,7 @@ function Format-Cases([string] $Benchmark, [string[]] $Variants) {
     $lines
 }
 
-# --- Targets (issue 5), each from ratios measured in this run -----------------------------------------
+# --- Targets (issues 5 and 11), each from ratios measured in this run -----------------------------------------
 
 $targets = [System.Collections.Generic.List[object]]::new()
 function Add-Target([string] $Target, [string] $Measured, $Met) {
@@ -286,6 +303,29 @@ foreach ($case in $parallelCases) {
 Add-Target 'Invoke-AgnoParallel, 100 trivial branches: at most 0.5x the wall time of ForEach-Object -Parallel at the same throttle limit' $(if ($halfSeen) { $halfParts -join '; ' } else { 'not run at N=100 (-Quick)' }) $(if ($halfSeen) { $halfMet } else { $null })
 Add-Target 'Invoke-AgnoParallel ahead of Start-ThreadJob at every N (time ratio below 1)' ($jobParts -join '; ') $(if ($jobParts) { $jobMet } else { $null })
 
+# Issue 11: the pipeline form against ForEach-Object -Parallel, at 1,000 items and at 100,000.
+$pipelineParts = @(); $pipelineMet = $true
+foreach ($case in @($results | Where-Object Benchmark -EQ 'Pipeline' | ForEach-Object Case | Select-Object -Unique)) {
+    $agno = Find-Result 'Pipeline' $case 'Invoke-AgnoParallel (items piped in)'
+    $foreach = Find-Result 'Pipeline' $case 'ForEach-Object -Parallel + sync hashtable'
+    if ($case -like 'N=1000,*' -and $agno -and $foreach) {
+        $ratio = $agno.Median / $foreach.Median
+        $pipelineMet = $pipelineMet -and $ratio -le 0.1
+        $pipelineParts += "$($case -replace '^N=1000, ', ''): $(Format-Value $agno.Median 'ms') vs $(Format-Value $foreach.Median 'ms') ($(Format-Ratio $ratio))"
+    }
+}
+Add-Target 'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x the wall time of 1..1000 | ForEach-Object -Parallel (same throttle)' $(if ($pipelineParts) { $pipelineParts -join '; ' } else { 'not run at N=1000 (-Quick)' }) $(if ($pipelineParts) { $pipelineMet } else { $null })
+$manyCase = @($results | Where-Object Benchmark -EQ 'ManyItems' | ForEach-Object Case | Where-Object { $_ -like '100000 *' } | Select-Object -Unique)
+if ($manyCase) {
+    $parts = foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') {
+        $wall = Find-Result 'ManyItems' '100000 trivial items, wall time' $variant
+        $peak = Find-Result 'ManyItems' '100000 trivial items, peak working set' $variant
+        "$variant`: $(Format-Value $wall.Median 'ms'), peak $(Format-Value $peak.Median 'MiB')"
+    }
+    Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' ($parts -join '; ') $true
+}
+else { Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' 'not run at this size (-Quick)' $null }
+
 $stepOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Runspace)'
 $inlineOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Inline)'
 if ($stepOverhead) {
@@ -315,6 +355,36 @@ if ($stateSize -and $forkSize) {
     $ratio = $forkSize.Median / $stateSize.Median
     $changedRatio = $changedSize.Median / $stateSize.Median
     Add-Target "$($module.ForkCount) branches forked from a $($module.StateKeys)-key state use less than 10% more memory than the state" ("forks: $(Format-Value $forkSize.Median 'bytes') over a $(Format-Value $stateSize.Median 'bytes') state ({0:P2}); with one key set in each: $(Format-Value $changedSize.Median 'bytes') ({1:P2})" -f $ratio, $changedRatio) ($ratio -lt 0.1)
+}
+
+# --- Targets of issue 10 (stored sessions) -------------------------------------------------------------
+
+$storeTargets = [System.Collections.Generic.List[object]]::new()
+function Add-StoreTarget([string] $Target, [string] $Measured, $Met) {
+    $status = if ($null -eq $Met) { 'not measured' } elseif ($Met) { 'met' } else { '**missed**' }
+    $storeTargets.Add([pscustomobject]@{ Target = $Target; Measured = $Measured; Status = $status })
+}
+$storedStep = Find-Result 'Stored' 'one-step workflow' 'stored session'
+$memoryStep = Find-Result 'Stored' 'one-step workflow' 'session in memory'
+$twoCommits = Find-Result 'Stored' 'one-step workflow' 'two bare SQLite commits (disk)'
+if ($storedStep -and $memoryStep -and $twoCommits) {
+    $allowed = $memoryStep.Median + $twoCommits.Median
+    Add-StoreTarget 'A one-step workflow on a stored session costs at most the in-memory step plus two commits of disk time' "$(Format-Value $storedStep.Median 'ms') stored vs $(Format-Value $memoryStep.Median 'ms') in memory + $(Format-Value $twoCommits.Median 'ms') for two bare commits = $(Format-Value $allowed 'ms') allowed ($(Format-Ratio ($storedStep.Median / $allowed)) of it)" ($storedStep.Median -le $allowed)
+}
+$agnoCommit = Find-Result 'Store' 'commit of one key (Set)' 'Agno SqliteSessionStore'
+$bareCommit = Find-Result 'Store' 'commit of one key (Set)' 'bare Microsoft.Data.Sqlite transaction'
+if ($agnoCommit -and $bareCommit) {
+    $ratio = $agnoCommit.Median / $bareCommit.Median
+    Add-StoreTarget 'The store''s commit within 1.5x of a bare Microsoft.Data.Sqlite transaction writing the same rows' "$(Format-Value $agnoCommit.Median 'ms') vs $(Format-Value $bareCommit.Median 'ms') ($(Format-Ratio $ratio))" ($ratio -le 1.5)
+}
+$checkedRead = Find-Result 'Store' 'read of one key (Get), nothing changed' 'stored session (version check)'
+$memoryRead = Find-Result 'Store' 'read of one key (Get), nothing changed' 'session in memory'
+$checkedGet = Find-Result 'Stored' 'Get-AgnoState, one key, nothing changed' 'stored session (version check)'
+$memoryGet = Find-Result 'Stored' 'Get-AgnoState, one key, nothing changed' 'session in memory'
+if ($checkedRead -and $memoryRead) {
+    $measured = "engine: $(Format-Value $checkedRead.Median 'ns') vs $(Format-Value $memoryRead.Median 'ns') in memory, so the check costs $(Format-Value ($checkedRead.Median - $memoryRead.Median) 'ns')"
+    if ($checkedGet -and $memoryGet) { $measured += "; Get-AgnoState: $(Format-Value $checkedGet.Median 'ms') vs $(Format-Value $memoryGet.Median 'ms')" }
+    Add-StoreTarget 'A read of a stored session that nothing changed costs one version check (no reload), under 0.1 ms' $measured (($checkedRead.Median - $memoryRead.Median) -lt 100000)
 }
 
 # --- The machine --------------------------------------------------------------------------------------
@@ -359,11 +429,17 @@ $md.Add('| --- | --- |')
 foreach ($key in $machine.Keys) { $md.Add("| $key | $($machine[$key]) |") }
 $md.Add("| This run took | $(($phases.GetEnumerator() | ForEach-Object { '{0}: {1:mm\:ss}' -f $_.Key, $_.Value }) -join '; ') |")
 $md.Add('')
-$md.Add('## Targets (issue 5)')
+$md.Add('## Targets (issues 5 and 11)')
 $md.Add('')
 $md.Add('| target | measured | result |')
 $md.Add('| --- | --- | --- |')
 foreach ($t in $targets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
+$md.Add('')
+$md.Add('## Targets (issue 10: stored sessions)')
+$md.Add('')
+$md.Add('| target | measured | result |')
+$md.Add('| --- | --- | --- |')
+foreach ($t in $storeTargets) { $md.Add("| $($t.Target) | $($t.Measured) | $($t.Status) |") }
 $md.Add('')
 $analysis = Join-Path $PSScriptRoot 'analysis.md'
 if (-not $Quick -and (Test-Path $analysis)) {
@@ -409,6 +485,16 @@ $md.Add('')
 $md.Add("N branches, each summing 1..100 and setting one key: ``Invoke-AgnoParallel -ScriptBlock`` (one scriptblock per branch), ``ForEach-Object -Parallel`` writing a ``[hashtable]::Synchronized()`` through ```$using:``, ``Start-ThreadJob`` writing it as an argument (then ``Wait-Job`` and ``Remove-Job``; ``Receive-Job -Wait`` hung on 1,000 queued thread jobs), at the same throttle limit: $($module.ThrottleLimits -join ' and ') ($($module.Cores) cores).")
 $md.Add('')
 foreach ($l in Format-Cases 'Parallel' @('Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable')) { $md.Add($l) }
+$md.Add('### Items piped in (issue 11)')
+$md.Add('')
+$md.Add("N items piped into ``Invoke-AgnoParallel { ... `$_ ... }`` (one branch per item, each summing 1..100 and setting one key) against ``N | ForEach-Object -Parallel`` writing a synchronized hashtable, at the same throttle limits.")
+$md.Add('')
+foreach ($l in Format-Cases 'Pipeline') { $md.Add($l) }
+$md.Add('### Many trivial items piped in (issue 11)')
+$md.Add('')
+$md.Add('Fresh processes, one sample each: items from a generator piped into ``Invoke-AgnoParallel { $_ }`` and into ``ForEach-Object -Parallel { $_ }`` (default throttle), counted with ``Measure-Object``: wall time of the pipeline, and the process''s peak working set (which includes pwsh itself).')
+$md.Add('')
+foreach ($l in Format-Cases 'ManyItems') { $md.Add($l) }
 $md.Add('### Workflow steps')
 $md.Add('')
 $md.Add('A 10-step `Invoke-AgnoWorkflow` (each step sums 1..100 and sets one key through `$AgnoSession`) against the same 10 scriptblocks called in a row with `&`. The overhead per step is (workflow - direct) / 10, paired round by round.')
@@ -424,10 +510,24 @@ $md.Add('')
 $md.Add("In fresh processes: ``GC.GetTotalMemory(`$true)`` (managed) and the process working set, before and after. The state is made by ``New-AgnoSession -State`` from a hashtable of $($module.StateKeys) keys (ints and short strings), the hashtable then dropped; the forks are ``SessionState.Fork()``, what each parallel branch gets; then each sets one key. The working set moves by whole pages and with the GC's own decisions, so only the managed numbers measure the forks. One JSON clone (the seed's fork) for scale: the seed's $($module.ForkCount) branches would hold $($module.ForkCount) of them.")
 $md.Add('')
 foreach ($l in Format-Cases 'Memory') { $md.Add($l) }
+$md.Add('## Stored sessions (SQLite)')
+$md.Add('')
+$md.Add('A session in a SQLite store file (WAL, synchronous FULL) on this machine''s disk, against one in memory. Each case''s variants run interleaved, one operation each per round, and are compared by their medians: a commit''s cost is mostly one fsync, which drifts on a shared disk.')
+$md.Add('')
+$md.Add("### Engine (``bench/Agno.Benchmarks --store``)")
+$md.Add('')
+$md.Add('The store''s commit of one key against a bare `Microsoft.Data.Sqlite` transaction writing the same rows (the value''s row and the session''s version, statements prepared once); a read of a stored session that nothing changed (a version check) against a read in memory; a one-step run of a C# step.')
+$md.Add('')
+foreach ($l in Format-Cases 'Store') { $md.Add($l) }
+$md.Add('### Module')
+$md.Add('')
+$md.Add('A one-step `Invoke-AgnoWorkflow`, a `Set-AgnoState` and a `Get-AgnoState`, stored against in memory; two bare commits through the module''s own `Microsoft.Data.Sqlite` (from PowerShell) for the disk time the target allows.')
+$md.Add('')
+foreach ($l in Format-Cases 'Stored') { $md.Add($l) }
 
 $reportDir = Split-Path -Parent $report
 if (-not (Test-Path $reportDir)) { New-Item -ItemType Directory -Path $reportDir | Out-Null }
 $md | Set-Content -Path $report -Encoding utf8
 Write-Host ''
-foreach ($t in $targets) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
+foreach ($t in @($targets) + @($storeTargets)) { Write-Host ('{0,-14} {1}' -f $t.Status, $t.Target) }
 Write-Host "Report written to $report ($('{0:mm\:ss}' -f $phases['total']))."

@@ -7,10 +7,16 @@
       Parallel   N branches (10, 100, 1,000), each doing a trivial computation and setting one key,
                  with Invoke-AgnoParallel, ForEach-Object -Parallel plus a synchronized hashtable, and
                  Start-ThreadJob plus a synchronized hashtable, at equal throttle limits (5 and 2x cores).
+      Pipeline   1,000 items piped into Invoke-AgnoParallel (each a trivial computation and one key set)
+                 against ForEach-Object -Parallel writing a synchronized hashtable, same throttles.
       Workflow   a 10-step Invoke-AgnoWorkflow (runspace and inline isolation) against the same 10
                  scriptblocks called in a row; warm (each variant runs once before it is measured).
+      Stored     a one-step workflow, a Set-AgnoState and a Get-AgnoState on a session stored in a
+                 SQLite file against one in memory, and two bare SQLite commits for the disk's part.
     and, in fresh child processes:
       Import     Import-Module of out/Agno (and, for scale, of Microsoft.PowerShell.ThreadJob).
+      ManyItems  100,000 trivial items piped into Invoke-AgnoParallel and into ForEach-Object -Parallel:
+                 wall time and peak working set (one sample each).
       Memory     100 forks of a 100,000-key state (GC.GetTotalMemory and the working set), against the
                  state's own size; and, for scale, JSON clones of the same state (the seed's fork).
     -Quick runs each measurement once at tiny sizes: what the test suite runs so that no benchmark
@@ -147,6 +153,28 @@ foreach ($n in $branchCounts) {
     }
 }
 
+# --- Pipeline: N items piped in, one branch each (issue 11) ---------------------------------------------
+
+$pipelineVariants = [ordered]@{
+    'Invoke-AgnoParallel (items piped in)'      = @{
+        Setup = { param($c) New-AgnoSession }
+        Run   = {
+            param($c, $session)
+            1..$c.N | Invoke-AgnoParallel -Session $session -ThrottleLimit $c.Throttle {
+                $x = 0; foreach ($j in 1..100) { $x += $j }
+                Set-AgnoState -Key "k$_" -Value ($x + $_)
+            }
+        }
+        Check = { param($c, $session) $session.State.Count -eq $c.N -and (Get-AgnoState -Session $session -Key "k$($c.N)") -eq 5050 + $c.N }
+    }
+    'ForEach-Object -Parallel + sync hashtable' = $parallelVariants['ForEach-Object -Parallel + sync hashtable']
+}
+$pipelineItems = if ($Quick) { 10 } else { 1000 }
+foreach ($throttle in $throttles) {
+    $samples = Measure-Variants @{ N = $pipelineItems; Throttle = $throttle } $pipelineVariants (Get-Repeat 3)
+    foreach ($name in $samples.Keys) { Add-Result 'Pipeline' "N=$pipelineItems, ThrottleLimit=$throttle" $name 'ms' $samples[$name] }
+}
+
 # --- Workflow: 10 steps against the same 10 scriptblocks called in a row -----------------------------
 
 $stepBlocks = foreach ($i in 1..10) {
@@ -179,6 +207,50 @@ foreach ($isolation in 'Runspace', 'Inline') {
     $perStep = for ($i = 0; $i -lt $run.Count; $i++) { ($run[$i] - $direct[$i]) / 10 }
     Add-Result 'Workflow' 'overhead per step' "Invoke-AgnoWorkflow ($isolation)" 'ms' $perStep
 }
+
+# --- Stored sessions: a one-step workflow, Set and Get, stored against in memory ----------------------
+
+# The store lives beside the results, on disk (a commit's cost is its fsync).
+$storeDir = Join-Path ([IO.Path]::GetFullPath((Split-Path -Parent $OutFile))) 'module-store'
+if (Test-Path $storeDir) { Remove-Item $storeDir -Recurse -Force }
+$null = New-Item -ItemType Directory -Path $storeDir -Force
+$storedSession = New-AgnoSession -SessionId bench -Store (Join-Path $storeDir 'agno.db') -State @{ k = 0 }
+$memorySession = New-AgnoSession -State @{ k = 0 }
+
+# Two commits of the rows a stored step writes, with the module's own Microsoft.Data.Sqlite and the
+# store's settings (WAL, synchronous FULL): the disk time the target allows a stored step.
+$bare = [Microsoft.Data.Sqlite.SqliteConnection]::new("Data Source=$(Join-Path $storeDir 'bare.db');Pooling=False")
+$bare.Open()
+foreach ($sql in 'PRAGMA journal_mode = WAL', 'PRAGMA synchronous = FULL', 'CREATE TABLE state (k TEXT PRIMARY KEY, v TEXT, version INTEGER)') {
+    $command = $bare.CreateCommand(); $command.CommandText = $sql; $null = $command.ExecuteNonQuery(); $command.Dispose()
+}
+$bareCommands = foreach ($sql in 'BEGIN IMMEDIATE', "INSERT INTO state VALUES ('k', 'v', 1) ON CONFLICT (k) DO UPDATE SET version = version + 1", 'COMMIT') {
+    $command = $bare.CreateCommand(); $command.CommandText = $sql; $command
+}
+$oneStep = New-AgnoWorkflow -Name 'one' -Step (New-AgnoStep -Name 'set' -ScriptBlock { Set-AgnoState -Key k -Value 1 })
+$storedRounds = Get-Repeat 300
+$storedContext = @{ Stored = $storedSession; Memory = $memorySession; Workflow = $oneStep; Bare = $bareCommands }
+$storedCases = [ordered]@{
+    'one-step workflow' = [ordered]@{
+        'session in memory'              = @{ Setup = { param($c) $c.Memory }; Run = { param($c, $s) Invoke-AgnoWorkflow -Workflow $c.Workflow -Session $s }; Check = { param($c, $s) $s.History.Count -gt 0 } }
+        'stored session'                 = @{ Setup = { param($c) $c.Stored }; Run = { param($c, $s) Invoke-AgnoWorkflow -Workflow $c.Workflow -Session $s }; Check = { param($c, $s) $s.History.Count -gt 0 } }
+        'two bare SQLite commits (disk)' = @{ Setup = { param($c) $c.Bare }; Run = { param($c, $b) foreach ($i in 1, 2) { foreach ($command in $b) { $null = $command.ExecuteNonQuery() } } }; Check = { param($c, $b) $true } }
+    }
+    'Set-AgnoState, one key' = [ordered]@{
+        'session in memory' = @{ Setup = { param($c) $c.Memory }; Run = { param($c, $s) Set-AgnoState -Session $s -Key k -Value 2 }; Check = { param($c, $s) $s.State.Get('k') -eq 2 } }
+        'stored session'    = @{ Setup = { param($c) $c.Stored }; Run = { param($c, $s) Set-AgnoState -Session $s -Key k -Value 2 }; Check = { param($c, $s) $s.State.Get('k') -eq 2 } }
+    }
+    'Get-AgnoState, one key, nothing changed' = [ordered]@{
+        'session in memory'              = @{ Setup = { param($c) $c.Memory }; Run = { param($c, $s) $null = Get-AgnoState -Session $s -Key k }; Check = { param($c, $s) $true } }
+        'stored session (version check)' = @{ Setup = { param($c) $c.Stored }; Run = { param($c, $s) $null = Get-AgnoState -Session $s -Key k }; Check = { param($c, $s) $true } }
+    }
+}
+foreach ($case in $storedCases.Keys) {
+    $samples = Measure-Variants $storedContext $storedCases[$case] $storedRounds
+    foreach ($name in $samples.Keys) { Add-Result 'Stored' $case $name 'ms' $samples[$name] }
+}
+foreach ($command in $bareCommands) { $command.Dispose() }
+$bare.Dispose()
 
 # --- Import-Module, in fresh processes ---------------------------------------------------------------
 
@@ -221,6 +293,31 @@ for ($i = 0; $i -lt (Get-Repeat 7); $i++) {
 Add-Result 'Import' 'fresh process' 'Import-Module Agno' 'ms' $imports
 Add-Result 'Import' 'fresh process' 'first New/Set/Get-AgnoState after import' 'ms' $firstUses
 Add-Result 'Import' 'fresh process' 'Import-Module Microsoft.PowerShell.ThreadJob' 'ms' $threadJobImports
+
+# --- Many trivial items piped in, in fresh processes: wall time and peak working set (issue 11) -------
+
+$manyItems = if ($Quick) { 100 } else { 100000 }
+$manyCode = @'
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+Import-Module '{0}'
+$null = New-AgnoSession
+$watch = [Diagnostics.Stopwatch]::StartNew()
+$count = ({1} | Measure-Object).Count
+$elapsed = $watch.Elapsed.TotalMilliseconds
+if ($count -ne {2}) {{ throw "$count outputs, not {2}" }}
+@{{ Wall = $elapsed; Peak = [Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64 / 1MB }} | ConvertTo-Json -Compress
+'@
+$manyVariants = [ordered]@{
+    'Invoke-AgnoParallel (items piped in)' = "& {{ for (`$i = 1; `$i -le {0}; `$i++) {{ `$i }} }} | Invoke-AgnoParallel {{ `$_ }}"
+    'ForEach-Object -Parallel'             = "& {{ for (`$i = 1; `$i -le {0}; `$i++) {{ `$i }} }} | ForEach-Object -Parallel {{ `$_ }}"
+}
+foreach ($name in $manyVariants.Keys) {
+    $pipeline = $manyVariants[$name] -f $manyItems
+    $r = Invoke-Fresh ($manyCode -f $manifest.Replace("'", "''"), $pipeline, $manyItems)
+    Add-Result 'ManyItems' "$manyItems trivial items, wall time" $name 'ms' @($r.Wall)
+    Add-Result 'ManyItems' "$manyItems trivial items, peak working set" $name 'MiB' @($r.Peak)
+}
 
 # --- Memory of forks, in fresh processes -------------------------------------------------------------
 

@@ -13,9 +13,13 @@
 
     The data is simulated (no network), so the run is the same every time. Run it with
     'build.ps1 demo', or directly once the module is built: & examples/user-orders-report.ps1
+
+    -MermaidPath writes pictures of the workflow (account-review.flowchart.mmd, a Mermaid flowchart)
+    and of the run (account-review.gantt.mmd, a Mermaid gantt) in that folder: the README shows them.
 #>
 param(
-    [string] $Store = $(if ($env:AGNO_STORE) { $env:AGNO_STORE } else { [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../out/demo/agno-demo.db')) })
+    [string] $Store = $(if ($env:AGNO_STORE) { $env:AGNO_STORE } else { [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../out/demo/agno-demo.db')) }),
+    [string] $MermaidPath
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../out/Agno') -Force
@@ -55,7 +59,7 @@ if ($known) {
 else {
     Write-Host "Creating session escalation-4711 in $Store." -ForegroundColor Cyan
 }
-$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' -Store $Store
+$session = New-AgnoSession -SessionId 'escalation-4711' -UserId 'ops-oncall' -Input 'user-123' -Store $Store -Force # -Force: out/demo may not exist yet
 Set-AgnoState -Key reviews -Value ((Get-AgnoState -Key reviews -ErrorAction SilentlyContinue) + 1)
 
 # 'findings' and 'open_items' are written by every branch: without reducers the last branch
@@ -145,6 +149,12 @@ $run | Out-Host
 
 Write-Host '== Step records ==' -ForegroundColor Cyan
 $run.Steps | Format-Table -AutoSize -Wrap | Out-Host
+
+if ($MermaidPath) {
+    ConvertTo-AgnoMermaid -Workflow $workflow | Set-Content -LiteralPath (Join-Path $MermaidPath 'account-review.flowchart.mmd') -NoNewline
+    ConvertTo-AgnoMermaid -Run $run | Set-Content -LiteralPath (Join-Path $MermaidPath 'account-review.gantt.mmd') -NoNewline
+    Write-Host "Pictures of the workflow and the run written to $MermaidPath." -ForegroundColor Cyan
+}
 
 Write-Host ("This session has been reviewed {0} time(s); its state is in {1}." -f (Get-AgnoState -Key reviews), $Store) -ForegroundColor Cyan
 $session.Output.Summary

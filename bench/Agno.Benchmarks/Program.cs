@@ -20,18 +20,20 @@ namespace Agno.Benchmarks
     /// Runs the engine's benchmarks and writes BenchmarkDotNet's JSON, CSV and Markdown reports.
     /// <code>
     /// dotnet run -c Release --project bench/Agno.Benchmarks -- [--quick] [--out &lt;folder&gt;] [BenchmarkDotNet arguments, e.g. --filter *Fork*]
+    /// dotnet run -c Release --project bench/Agno.Benchmarks -- --store [--quick] [--out &lt;folder&gt;]
     /// </code>
     /// --quick: every benchmark once at small sizes, in this process (no generated project to build):
     /// what the test suite runs so that no benchmark rots; its numbers mean nothing.
     /// Otherwise each benchmark runs in its own process, 3 warm-up and 15 measured iterations.
     /// Reports go to &lt;folder&gt;/results (default: BenchmarkDotNet.Artifacts).
+    /// --store runs <see cref="StoreBenchmark"/> instead (interleaved, not BenchmarkDotNet): &lt;folder&gt;/store.json.
     /// </summary>
     public static class Program
     {
         public static int Main(string[] args)
         {
             var rest = new List<string>();
-            bool quick = false;
+            bool quick = false, store = false;
             string artifacts = Path.GetFullPath("BenchmarkDotNet.Artifacts");
             for (int i = 0; i < args.Length; i++)
             {
@@ -39,6 +41,9 @@ namespace Agno.Benchmarks
                 {
                     case "--quick":
                         quick = true;
+                        break;
+                    case "--store":
+                        store = true;
                         break;
                     case "--out":
                         if (i + 1 >= args.Length) return Usage("--out needs a folder.");
@@ -49,6 +54,8 @@ namespace Agno.Benchmarks
                         break;
                 }
             }
+            if (store) return StoreBenchmark.Run(artifacts, quick);
+
             // Without a filter BenchmarkDotNet asks which benchmarks to run; run them all.
             if (!rest.Contains("--filter") && !rest.Contains("-f")) rest.AddRange(new[] { "--filter", "*" });
 

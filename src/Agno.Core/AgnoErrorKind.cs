@@ -13,10 +13,14 @@ namespace Agno.Core
         PermissionDenied,
         /// <summary>Stored data is not what it should be (a value that cannot be read, a file that is not a store).</summary>
         InvalidData,
+        /// <summary>Something could not be written where it should be (a store file that could not be created).</summary>
+        WriteFailed,
         /// <summary>A resource is not available now (a store that is locked, deleted or cannot be written).</summary>
         ResourceUnavailable,
         /// <summary>Changes could not be combined (a merge conflict under Fail, a reducer that cannot combine).</summary>
         Conflict,
+        /// <summary>A limit other than time was reached (a loop's maximum of iterations).</summary>
+        LimitExceeded,
         /// <summary>A time limit was exceeded.</summary>
         Timeout,
         /// <summary>The work was stopped (a sibling branch failed, Ctrl+C).</summary>

@@ -15,9 +15,13 @@ BeforeDiscovery {
     }
     $moduleNames = @(
         foreach ($variant in 'Invoke-AgnoParallel', 'ForEach-Object -Parallel + sync hashtable', 'Start-ThreadJob + sync hashtable') { @{ Benchmark = 'Parallel'; Variant = $variant } }
+        foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel + sync hashtable') { @{ Benchmark = 'Pipeline'; Variant = $variant } }
+        foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') { @{ Benchmark = 'ManyItems'; Variant = $variant } }
         foreach ($variant in 'Invoke-AgnoWorkflow (Runspace)', 'Invoke-AgnoWorkflow (Inline)', 'scriptblocks called in a row') { @{ Benchmark = 'Workflow'; Variant = $variant } }
         foreach ($variant in 'Import-Module Agno', 'first New/Set/Get-AgnoState after import', 'Import-Module Microsoft.PowerShell.ThreadJob') { @{ Benchmark = 'Import'; Variant = $variant } }
         foreach ($variant in 'state itself (managed)', 'forks (managed)', 'forks, one key set in each (managed)', 'one JSON clone of the state (seed, managed)') { @{ Benchmark = 'Memory'; Variant = $variant } }
+        foreach ($variant in 'session in memory', 'stored session', 'two bare SQLite commits (disk)', 'stored session (version check)') { @{ Benchmark = 'Stored'; Variant = $variant } }
+        foreach ($variant in 'Agno SqliteSessionStore', 'bare Microsoft.Data.Sqlite transaction', 'stored session (version check)', 'session in memory', 'stored session', 'two bare commits') { @{ Benchmark = 'Store'; Variant = $variant } }
     )
     $targets = @(
         'Fork of 100,000 keys within 2x of 10 keys'
@@ -29,6 +33,11 @@ BeforeDiscovery {
         'Import-Module under 300 ms'
         'Uncontended Get and Set within 2x of ConcurrentDictionary'
         'use less than 10% more memory than the state'
+        'A one-step workflow on a stored session costs at most the in-memory step plus two commits of disk time'
+        'The store''s commit within 1.5x of a bare Microsoft.Data.Sqlite transaction writing the same rows'
+        'A read of a stored session that nothing changed costs one version check'
+        'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x'
+        'Issue 11: 100,000 trivial items, wall time and peak working set'
     )
 }
 

@@ -743,7 +743,9 @@ $connection.Dispose()
         Set-AgnoState -Session $session -Key b -Value 2 -ErrorVariable errors -ErrorAction SilentlyContinue
         $errors[0].FullyQualifiedErrorId | Should -BeLike 'AgnoStore*'
         $errors[0].Exception.Message | Should -Match ([regex]::Escape($store))
-        $session.State.ContainsKey('b') | Should -BeFalse
+        # A stored session reads what its store holds: with the file gone, reading fails too, naming it.
+        Get-AgnoState -Session $session -Key a -ErrorVariable errors -ErrorAction SilentlyContinue
+        $errors[0].FullyQualifiedErrorId | Should -Be 'AgnoStoreMissing,Agno.Commands.GetAgnoStateCommand'
 
         $fresh = New-AgnoSession -SessionId gone -Store $store
         Set-AgnoState -Session $fresh -Key c -Value 3 -ErrorAction Stop

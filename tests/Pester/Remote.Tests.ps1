@@ -221,6 +221,27 @@ Describe 'A step on another host over SSH' {
         $pids[0] | Should -Not -Be $pids[1]
     }
 
+    It 'runs each item piped in on the one host given, $_ a typed copy, merged and (with -Ordered) written in input order' {
+        $null = New-AgnoSession
+        $target = $Remote[0]
+        $items = [pscustomobject]@{ Name = 'a'; Size = [long] 1 }, [pscustomobject]@{ Name = 'b'; Size = [long] 2 }, [pscustomobject]@{ Name = 'c'; Size = [long] 3 }
+        $output = $items | Invoke-AgnoParallel @target -ThrottleLimit 3 -Ordered -Reducer @{ Order = 'Append' } -BranchName { $_.Name } {
+            if ($_.Name -eq 'a') { Start-Sleep -Milliseconds 500 } # the first item finishes last
+            Set-AgnoState -Key Order -Value @($_.Name)
+            Set-AgnoState -Key "Item.$($_.Name)" -Value @{ Pid = $PID; SizeType = $_.Size.GetType().Name; ItemType = $_.GetType().Name }
+            "$($_.Name) $($_.Size)"
+        }
+
+        $output | Should -Be 'a 1', 'b 2', 'c 3'
+        Get-AgnoState -Key Order | Should -Be 'a', 'b', 'c'
+        foreach ($name in 'a', 'b', 'c') {
+            $seen = Get-AgnoState -Key "Item.$name"
+            Get-RemotePwshId | Should -Contain $seen.Pid -Because "item $name ran on the host"
+            $seen.SizeType | Should -Be 'Int64'
+            $seen.ItemType | Should -Be 'PSCustomObject' -Because '$_ went there in the typed format, not as a Deserialized bag'
+        }
+    }
+
     It 'reuses its connection for later steps and runs, and closes it once idle for -IdleTimeoutSeconds' {
         $null = New-AgnoSession
         $target = $Remote[1].Clone()
@@ -403,6 +424,40 @@ Describe 'Steps in a child process (-Isolation Process)' {
 
     }
 
+    It 'runs items piped in, each in a child process, and retries a failed one there from a fresh copy' {
+        $null = New-AgnoSession -State @{ Seen = 0 }
+        $attempts = New-TemporaryFile
+        1..3 | Invoke-AgnoParallel -Isolation Process -IdleTimeoutSeconds 20 -Reducer @{ Seen = 'Sum' } -RetryCount 1 {
+            Set-AgnoState -Key Seen -Value 1
+            Set-AgnoState -Key "Pid$_" -Value $PID
+            if ($_ -eq 2 -and -not (Get-Content -LiteralPath $using:attempts)) {
+                Set-Content -LiteralPath $using:attempts -Value 'failed once'
+                throw 'the first attempt of item 2 fails'
+            }
+        }
+
+        $children = Get-ChildPwshId
+        foreach ($item in 1..3) { $children | Should -Contain (Get-AgnoState -Key "Pid$item") }
+        Get-Content -LiteralPath $attempts | Should -Be 'failed once' -Because 'item 2 failed, then was retried'
+        Get-AgnoState -Key Seen | Should -Be 3 -Because 'the failed attempt of item 2 left nothing, its retry one'
+    }
+
+    It 'stops the caller''s run with Stop-AgnoWorkflow in a child process, keeping what the step did before it' {
+        $null = New-AgnoSession
+        $stopping = New-AgnoStep stopping -Isolation Process -IdleTimeoutSeconds 20 {
+            Set-AgnoState -Key Before -Value $PID
+            Stop-AgnoWorkflow -Reason 'nothing left to do'
+            Set-AgnoState -Key After -Value 'never'
+        }
+        $run = Invoke-AgnoWorkflow (New-AgnoWorkflow stopped $stopping, (New-AgnoStep next { Set-AgnoState -Key Next -Value 'never' })) -PassThru | Select-RunRecord
+
+        $run.Status | Should -Be 'Stopped'
+        $run.StopReason | Should -Be 'nothing left to do'
+        Get-ChildPwshId | Should -Contain (Get-AgnoState -Key Before)
+        (Get-AgnoState).Key | Should -Not -Contain 'After' -Because 'the step ended at Stop-AgnoWorkflow'
+        (Get-AgnoState).Key | Should -Not -Contain 'Next' -Because 'nothing after the stop runs'
+    }
+
     It 'fails only the step whose child exits, at once and naming the exit code, and gives the next step a fresh child' {
         $null = New-AgnoSession -State @{ Value = 'before' }
         $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -428,6 +483,7 @@ Describe 'Where a step runs: parameters that do not go together' {
         @{ Case = 'a key file that does not exist'; Command = { New-AgnoStep s -HostName web1 -KeyFilePath (Join-Path $TestDrive 'missing_key') { 1 } }; Id = 'AgnoKeyFileNotFound' }
         @{ Case = '-IdleTimeoutSeconds for steps in this process'; Command = { Invoke-AgnoParallel -IdleTimeoutSeconds 5 { 1 } }; Id = 'AgnoInvalidArgument' }
         @{ Case = '-HostName with -Step'; Command = { Invoke-AgnoParallel -HostName web1 -Step (New-AgnoStep s { 1 }) }; Id = 'AgnoInvalidArgument' }
+        @{ Case = 'two hosts for items piped in'; Command = { 1, 2 | Invoke-AgnoParallel -HostName web1, web2 { $_ } }; Id = 'AgnoInvalidArgument' }
     ) {
         $null = New-AgnoSession
         $ErrorActionPreference = 'Stop'

@@ -1,7 +1,8 @@
 #Requires -Version 7.0
 # Durable sessions (issue 4), driven as a user drives them: stores shared by separate pwsh
 # processes, a child killed with SIGKILL in the middle of a step, concurrent writers, and the
-# store's refusals. Every test has its own store file under its own directory of $TestDrive.
+# store's refusals. StoreProcesses.Tests.ps1 holds issue 10's (no lost update, conflicts, ids,
+# history, store paths). Every test has its own store file under its own directory of $TestDrive.
 # No Start-Sleep synchronises anything here: children report readiness on stdout, wait for a
 # line on stdin, or create a marker file that the test polls for with a bounded loop.
 
@@ -43,7 +44,7 @@ Set-AgnoState -Session $s -Key nested -Value @{
 }
 '@
 
-            $s = New-AgnoSession -SessionId typed -Store $store
+            $s = New-AgnoSession -SessionId typed -UserId ann -Store $store
             $s.UserId | Should -Be 'ann'
             $s.Input | Should -Be 'nightly'
 
@@ -343,7 +344,7 @@ $t = Get-AgnoState -Session $session -Key transformed
 
         It 'creates the store file readable and writable by its owner alone (0600)' -Skip:$IsWindows {
             $path = Join-Path $dir 'not/yet/there/agno.db'
-            $s = New-AgnoSession -SessionId mode -Store $path
+            $s = New-AgnoSession -SessionId mode -Store $path -Force
             Set-AgnoState -Session $s -Key k -Value 'v'
 
             $ownerOnly = [System.IO.UnixFileMode]'UserRead, UserWrite'

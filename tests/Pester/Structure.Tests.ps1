@@ -29,6 +29,14 @@ Describe 'Parameters that cmdlets share stay in step' {
         (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoParallel -Parameter $Name).Description.Text
     }
 
+    It 'gives New-AgnoStep and Invoke-AgnoParallel the same -<Name>' -ForEach @(
+        @{ Name = 'RetryCount' }, @{ Name = 'RetryDelaySeconds' }, @{ Name = 'RetryBackoff' }, @{ Name = 'RetryOn' }
+    ) {
+        Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoStep $Name)
+        (Get-Help New-AgnoStep -Parameter $Name).Description.Text | Should -Not -BeNullOrEmpty
+        (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoStep -Parameter $Name).Description.Text
+    }
+
     It 'gives New-AgnoStep and Invoke-AgnoParallel the same -<Name> (where steps run)' -ForEach @(
         @{ Name = 'HostName' }, @{ Name = 'UserName' }, @{ Name = 'KeyFilePath' }, @{ Name = 'Port' }, @{ Name = 'Subsystem' }
         @{ Name = 'Options' }, @{ Name = 'PSSession' }, @{ Name = 'IdleTimeoutSeconds' }
@@ -37,6 +45,12 @@ Describe 'Parameters that cmdlets share stay in step' {
         (Get-Command Invoke-AgnoParallel).Parameters[$Name].Aliases | Should -Be (Get-Command New-AgnoStep).Parameters[$Name].Aliases
         (Get-Help New-AgnoStep -Parameter $Name).Description.Text | Should -Not -BeNullOrEmpty
         (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoStep -Parameter $Name).Description.Text
+    }
+
+    It 'gives Invoke-AgnoParallel''s scriptblock branches New-AgnoStep''s -<Name>' -ForEach @(
+        @{ Name = 'ArgumentList' }, @{ Name = 'Function' }, @{ Name = 'Module' }, @{ Name = 'Variable' }
+    ) {
+        Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoStep $Name)
     }
 
     It 'has each cmdlet say what its own -TimeoutSeconds limits' {

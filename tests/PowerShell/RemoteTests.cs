@@ -104,16 +104,19 @@ namespace Agno.PowerShell.Tests
     public class RemoteProtocolTests
     {
         [Fact]
-        public void A_delta_sent_back_keeps_its_types_and_removals()
+        public void A_result_sent_back_keeps_its_types_and_removals_and_the_step_s_stop_of_the_run()
         {
-            var fork = new AgnoState(Agno.Values.PSValueCopier.Instance).Fork();
+            var root = new AgnoState(Agno.Values.PSValueCopier.Instance);
+            root.Set("Gone", 1);
+            var fork = root.Fork();
+            fork.Remove("Gone");
             var bag = new PSObject();
             bag.Properties.Add(new PSNoteProperty("Name", "web1"));
             fork.Set("List", new List<int> { 1, 2 });
             fork.Set("Ordered", new System.Collections.Specialized.OrderedDictionary { ["b"] = 1, ["a"] = 2L });
             fork.Set("Bag", bag);
             fork.Set("When", new DateTime(2024, 3, 1, 10, 0, 0, DateTimeKind.Utc));
-            var delta = RemoteStepProtocol.DecodeDelta(RemoteStepProtocol.EncodeDelta(fork.GetDelta()));
+            var (delta, stopped, reason) = RemoteStepProtocol.DecodeResult(RemoteStepProtocol.EncodeResult(fork.GetDelta(), true, "done early"));
 
             Assert.IsType<List<int>>(Value(delta, "List"));
             var ordered = Assert.IsType<System.Collections.Specialized.OrderedDictionary>(Value(delta, "Ordered"));
@@ -121,6 +124,10 @@ namespace Agno.PowerShell.Tests
             Assert.IsType<long>(ordered["a"]);
             Assert.Equal("web1", ((PSObject)Value(delta, "Bag")!).Properties["Name"].Value);
             Assert.Equal(DateTimeKind.Utc, ((DateTime)Value(delta, "When")!).Kind);
+            Assert.Equal(new[] { "Gone" }, delta.RemovedKeys);
+            Assert.True(stopped);
+            Assert.Equal("done early", reason);
+            Assert.False(RemoteStepProtocol.DecodeResult(RemoteStepProtocol.EncodeResult(StateDelta.Empty, false, null)).Stopped);
         }
 
         [Fact]
@@ -129,7 +136,7 @@ namespace Agno.PowerShell.Tests
             var fork = new AgnoState().Fork();
             fork.Set("Fine", 1);
             fork.Set("Half", "a\uD800b"); // half a character: the state keeps it, the typed JSON cannot
-            var e = Assert.Throws<AgnoArgumentException>(() => RemoteStepProtocol.EncodeDelta(fork.GetDelta()));
+            var e = Assert.Throws<AgnoArgumentException>(() => RemoteStepProtocol.EncodeResult(fork.GetDelta(), false, null));
             Assert.StartsWith("the value of key 'Half' cannot be sent back from where the step ran:", e.Message);
             Assert.Equal("Half", e.Target);
         }

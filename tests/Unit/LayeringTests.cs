@@ -12,14 +12,14 @@ namespace Agno.Tests
 {
     /// <summary>
     /// The engine's folders are layers, lowest first: State (values, snapshots, deltas, the commit port,
-    /// and the vocabulary of conflicts), Merge, Execution, Storage. A type may use
+    /// and the vocabulary of conflicts), Merge, Execution, Storage, Pictures (Mermaid text of nodes and runs). A type may use
     /// types of its own layer and of the layers below, never above: State knows nothing of merging,
     /// running or storing. The one public namespace (Agno.Core) cannot say this; this test does, by
     /// reading which folder declares each type and which types each type's signatures and IL use.
     /// </summary>
     public class LayeringTests
     {
-        private static readonly string[] Layers = { "State", "Merge", "Execution", "Storage" };
+        private static readonly string[] Layers = { "State", "Merge", "Execution", "Storage", "Pictures" };
 
         [Fact]
         public void No_engine_type_uses_a_type_of_a_higher_layer()

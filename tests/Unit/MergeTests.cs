@@ -619,7 +619,7 @@ namespace Agno.Tests
         {
             var committer = new CountingCommitter();
             var state = StateWith(("tags", new[] { "a", "b" }));
-            state.Bind(committer);
+            state.Bind(committer, new StoredChanges(0, Array.Empty<StateChange>(), isWhole: false));
             MergeInto(state, new MergePolicy().WithReducer("tags", Reducers.Union()),
                 ("b1", s => s.Set("tags", new[] { "b" })), ("b2", s => s.Set("tags", new object[] { "a" })));
             Assert.Equal(0, committer.Commits);
@@ -939,10 +939,12 @@ namespace Agno.Tests
         {
             public int Commits;
 
-            public StateCommit Commit(StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
+            public StoredChanges? Pull(long sinceVersion) => null;
+
+            public StateCommit Commit(StateSnapshot baseState, StateDelta delta, long knownVersion, Checkpoint? checkpoint)
             {
                 Commits++;
-                return new StateCommit(delta, null, Array.Empty<MergeConflict>());
+                return new StateCommit(new StoredChanges(knownVersion + 1, delta.Changes, isWhole: false), Array.Empty<StoreConflict>());
             }
         }
 
@@ -951,7 +953,7 @@ namespace Agno.Tests
         {
             var committer = new CountingCommitter();
             var state = new AgnoState();
-            state.Bind(committer);
+            state.Bind(committer, new StoredChanges(0, Array.Empty<StateChange>(), isWhole: false));
             state.Set("cfg", Table(("a", 1)));
             Assert.Equal(1, committer.Commits);
 

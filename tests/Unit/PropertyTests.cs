@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using Agno.Core;
 using CsCheck;
 using Xunit;
+using static Agno.Tests.TestSupport;
 
 namespace Agno.Tests
 {
@@ -194,27 +195,81 @@ namespace Agno.Tests
             }, iter: Iterations);
         }
 
+        [Theory]
+        [InlineData(MergeStrategy.LastWriteWins)]
+        [InlineData(MergeStrategy.FirstWriteWins)]
+        [InlineData(MergeStrategy.Fail)]
+        public void Folding_branches_one_by_one_equals_merging_the_list(MergeStrategy strategy)
+        {
+            GenCase.Sample(c =>
+            {
+                var state = InitialState(c);
+                var snapshot = state.Snapshot();
+                var deltas = c.Branches.Select((ops, i) => Branch(snapshot, "b" + i, s => { foreach (var op in ops) Apply(s, op); })).ToList();
+                // Half of the keys combine (Sum, with its own rule for removals), half overwrite.
+                MergePolicy Policy()
+                {
+                    var policy = new MergePolicy { Strategy = strategy };
+                    for (int k = 0; k < KeyCount; k += 2) policy.WithReducer("k" + k, Reducers.Sum());
+                    return policy;
+                }
+                string Describe(Func<MergeResult> merge)
+                {
+                    try
+                    {
+                        var result = merge();
+                        return string.Join(";", result.Delta.Changes.OrderBy(x => x.Key, StringComparer.OrdinalIgnoreCase).Select(x => $"{x.Key}={(x.IsRemoval ? "-" : x.Value)}"))
+                            + " | " + string.Join(";", result.Conflicts.Select(x => $"{x.Path}:{string.Join(",", x.Branches)}:{x.Winner}"));
+                    }
+                    catch (MergeConflictException e)
+                    {
+                        return "fail: " + string.Join(";", e.Conflicts.Select(x => x.Path));
+                    }
+                }
+                var listed = Describe(() => StateMerger.Merge("p", snapshot, deltas, Policy()));
+                var folded = Describe(() =>
+                {
+                    var merger = new StateMerger("p", snapshot, Policy());
+                    foreach (var delta in deltas) merger.Add(delta);
+                    Assert.Equal(deltas.Count, merger.BranchCount);
+                    return merger.Complete();
+                });
+                if (listed != folded) throw new Exception($"folded [{folded}] but merged [{listed}] for {c}");
+            }, iter: Iterations);
+        }
+
         // ---- through ParallelNode, with branches finishing in a random order ----
 
-        private static async Task<(AgnoSession Session, RunRecord? Run, Exception? Error)> RunParallel(Case c, MergeStrategy strategy)
+        /// <param name="fed">Feed the branches while the node runs (the pipeline form) instead of giving them up front.</param>
+        private static async Task<(AgnoSession Session, RunRecord? Run, Exception? Error)> RunParallel(Case c, MergeStrategy strategy, bool fed = false)
         {
             var names = Enumerable.Range(0, c.Branches.Length).Select(i => "b" + i).ToArray();
             var order = new CompletionOrder(c.CompletionOrder.Where(i => i < names.Length).Select(i => names[i]));
-            var parallel = new ParallelNode("p") { MergePolicy = new MergePolicy { Strategy = strategy } };
+            var feed = fed ? new BranchFeed(names.Length) : null;
+            var parallel = feed != null ? new ParallelNode("p", feed) : new ParallelNode("p");
+            parallel.MergePolicy = new MergePolicy { Strategy = strategy };
+            var branches = new List<WorkflowNode>();
             for (int i = 0; i < names.Length; i++)
             {
                 var ops = c.Branches[i];
                 var name = names[i];
-                parallel.AddNode(new Step(name, async (s, ct) =>
+                branches.Add(new Step(name, async (s, ct) =>
                 {
                     await order.TurnOf(name).ConfigureAwait(false);
                     foreach (var op in ops) Apply(s.State, op);
                 }));
             }
+            if (feed == null) foreach (var b in branches) parallel.AddNode(b);
             var session = AgnoSession.Create(state: InitialState(c));
             try
             {
-                var run = await parallel.ExecuteAsync(session, options: new RunOptions { Observer = order }).Guarded().ConfigureAwait(false);
+                var running = parallel.ExecuteAsync(session, options: new RunOptions { Observer = order });
+                if (feed != null)
+                {
+                    foreach (var b in branches) Assert.True(await feed.AddAsync(b).Guarded());
+                    feed.Complete();
+                }
+                var run = await running.Guarded().ConfigureAwait(false);
                 var completed = string.Join(",", order.Completed);
                 var wanted = string.Join(",", c.CompletionOrder.Where(i => i < names.Length).Select(i => names[i]));
                 if (completed != wanted) throw new Exception($"branches finished in order {completed}, not {wanted}");
@@ -227,13 +282,15 @@ namespace Agno.Tests
         }
 
         [Theory]
-        [InlineData(MergeStrategy.LastWriteWins)]
-        [InlineData(MergeStrategy.FirstWriteWins)]
-        public async Task ParallelNode_equals_the_model_whatever_the_completion_order(MergeStrategy strategy)
+        [InlineData(MergeStrategy.LastWriteWins, false)]
+        [InlineData(MergeStrategy.FirstWriteWins, false)]
+        [InlineData(MergeStrategy.LastWriteWins, true)]
+        [InlineData(MergeStrategy.FirstWriteWins, true)]
+        public async Task ParallelNode_equals_the_model_whatever_the_completion_order(MergeStrategy strategy, bool fed)
         {
             await GenCase.SampleAsync(async c =>
             {
-                var (session, run, error) = await RunParallel(c, strategy);
+                var (session, run, error) = await RunParallel(c, strategy, fed);
                 if (error != null) throw error;
                 var model = Expected(c, strategy);
                 AssertSame(model.Final, Actual(session.State), c);

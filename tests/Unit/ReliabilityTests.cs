@@ -251,7 +251,7 @@ namespace Agno.Tests
                 var session = AgnoSession.Create();
                 session.State.Set("n", c.Base);
                 session.State.Set("other", "before");
-                var node = new ParallelNode("fan");
+                var node = new ParallelNode("fan") { MergePolicy = new MergePolicy() };
                 node.MergePolicy.WithReducer("n", Reducers.Custom("picky", (b, current, incoming) =>
                     (int)incoming! == 13 ? throw new InvalidOperationException("13 is unlucky") : (int)current! + (int)incoming - (int)b!));
                 for (int i = 0; i < c.Branches.Length; i++)
@@ -329,16 +329,16 @@ namespace Agno.Tests
             public bool FailRunFinished;
             public int Commits;
 
-            public StateCommit Commit(StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
+            public StoredChanges? Pull(long sinceVersion) => null;
+
+            public StateCommit Commit(StateSnapshot baseState, StateDelta delta, long knownVersion, Checkpoint? checkpoint)
             {
                 if (FailCommits) throw new StoreException("AgnoStoreWriteFailed", "The store 'fake' could not be written: disk full. Nothing was saved.");
                 Commits++;
-                return new StateCommit(delta, null, Array.Empty<MergeConflict>());
+                return new StateCommit(new StoredChanges(knownVersion + 1, delta.Changes, isWhole: false), Array.Empty<StoreConflict>());
             }
 
-            public void RunStarted(Guid runId, string name) { }
-
-            public void RunFinished(Guid runId, NodeStatus status)
+            public void RunFinished(RunRecord run)
             {
                 if (FailRunFinished) throw new StoreException("AgnoStoreWriteFailed", "The store 'fake' could not be written: disk full. Nothing was saved.");
             }
@@ -351,7 +351,7 @@ namespace Agno.Tests
         {
             var committer = new FailingCommitter();
             var session = AgnoSession.Create(null, null, null, null, committer);
-            session.State.Bind(committer);
+            session.State.Bind(committer, new StoredChanges(0, Array.Empty<StateChange>(), isWhole: false));
             session.State.Set("a", 1);
             committer.FailCommits = true;
 
@@ -385,7 +385,7 @@ namespace Agno.Tests
         {
             var committer = new FailingCommitter { FailRunFinished = true };
             var session = AgnoSession.Create(null, null, null, null, committer);
-            session.State.Bind(committer);
+            session.State.Bind(committer, new StoredChanges(0, Array.Empty<StateChange>(), isWhole: false));
             var workflow = new Workflow("w").AddStep(TestSupport.FailStep("explode", "the real reason"));
 
             var error = await Assert.ThrowsAnyAsync<Exception>(() => workflow.ExecuteAsync(session).Guarded());

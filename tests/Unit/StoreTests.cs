@@ -130,6 +130,28 @@ namespace Agno.Tests
             Assert.Contains("alice", e.Message);
         }
 
+        [Theory]
+        [MemberData(nameof(Stores))]
+        public void User_ids_are_checked_both_ways_for_sessions_and_their_runs(string kind)
+        {
+            using var store = Open(kind);
+            store.OpenSession("owned", "alice").State.Set("secret", "s3cr3t");
+            store.OpenSession("shared").State.Set("open", 1);
+
+            var withoutUser = Assert.Throws<StoreException>(() => store.OpenSession("owned"));
+            Assert.Equal("AgnoSessionUserMismatch", withoutUser.ErrorId);
+            Assert.DoesNotContain("s3cr3t", withoutUser.Message);
+            var underUser = Assert.Throws<StoreException>(() => store.OpenSession("shared", "alice"));
+            Assert.Equal("AgnoSessionUserMismatch", underUser.ErrorId);
+            Assert.Contains("without a UserId", underUser.Message);
+            Assert.Equal("AgnoSessionUserMismatch", Assert.Throws<StoreException>(() => store.ListRuns("owned")).ErrorId);
+            Assert.Equal("AgnoSessionUserMismatch", Assert.Throws<StoreException>(() => store.ListRuns("shared", "alice")).ErrorId);
+
+            Assert.Equal("s3cr3t", store.OpenSession("owned", "alice").State.Get("secret"));
+            Assert.Empty(store.ListRuns("owned", "alice"));
+            Assert.Equal(new[] { "owned", "shared" }, store.ListSessions().Select(i => i.SessionId));
+        }
+
         [Fact]
         public void A_store_file_is_created_readable_by_its_owner_alone()
         {

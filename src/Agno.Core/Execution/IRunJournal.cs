@@ -1,24 +1,18 @@
-using System;
-
 namespace Agno.Core
 {
     /// <summary>
-    /// Where a session's runs are recorded as they start and finish, so that an unfinished run can be
-    /// resumed. The Execution layer defines this port; stores implement it for stored sessions.
+    /// Where a stored session's runs are recorded, so that a new process sees them and an unfinished
+    /// run can be resumed. A run is written when its first node commits (in that commit's transaction,
+    /// with the node's checkpoint) and again when it ends, with its whole record. The Execution layer
+    /// defines this port; stores implement it.
     /// </summary>
     public interface IRunJournal
     {
-        /// <summary>A run of <paramref name="name"/> started (or was resumed) with id <paramref name="runId"/>.</summary>
-        /// <param name="runId">The run's id.</param>
-        /// <param name="name">The name of the node the run runs.</param>
-        void RunStarted(Guid runId, string name);
+        /// <summary>A run ended: records its status and its record, and drops the session's oldest runs beyond its history limit.</summary>
+        /// <param name="run">The run, finished.</param>
+        void RunFinished(RunRecord run);
 
-        /// <summary>A run ended with <paramref name="status"/>.</summary>
-        /// <param name="runId">The run's id.</param>
-        /// <param name="status">How it ended.</param>
-        void RunFinished(Guid runId, NodeStatus status);
-
-        /// <summary>The last unfinished run of <paramref name="name"/>: its id and the top-level nodes it completed; null if none.</summary>
+        /// <summary>The last run of <paramref name="name"/> if it is unfinished: its id and the top-level nodes it completed; null if none.</summary>
         /// <param name="name">The name of the node to resume.</param>
         ResumePoint? FindUnfinishedRun(string name);
     }

@@ -25,9 +25,12 @@ namespace Agno.Core
                 if (nodes[i].Kind == NodeKind.Workflow)
                 {
                     // A nested workflow's steps committed one by one; its own completion is recorded now.
-                    context.State.Apply(StateDelta.Empty, environment.CheckpointFor(records[i]));
+                    environment.Commit(context, records[i], StateDelta.Empty);
                 }
                 parent.KeysChanged = KeysChangedBy(records);
+                // A step asked to end the run (Stop-AgnoWorkflow): what ran is committed, the rest does not run.
+                // Only the session's own sequences stop: a parallel branch's ends, and its node merges first.
+                if (environment.Stop.Requested && environment.IsRoot(context)) throw new RunStoppedException();
             }
         }
 
@@ -50,6 +53,11 @@ namespace Agno.Core
             {
                 await Sequence.RunAsync(chain, own, record, environment, cancellationToken).ConfigureAwait(false);
                 record.Finish(NodeStatus.Completed);
+            }
+            catch (RunStoppedException)
+            {
+                record.Finish(NodeStatus.Stopped);
+                throw;
             }
             catch (OperationCanceledException e)
             {

@@ -14,6 +14,9 @@ namespace Agno.Core
     {
         private readonly Func<AgnoSession, CancellationToken, Task> _body;
 
+        /// <summary>A step named <paramref name="name"/> whose <paramref name="body"/> is given the step's session (on its own fork of the state) and a token cancelled when the step times out or the run is stopped.</summary>
+        /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
+        /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
         public Step(string name, Func<AgnoSession, CancellationToken, Task> body) : base(name)
         {
             _body = body ?? throw new ArgumentNullException(nameof(body));
@@ -26,6 +29,7 @@ namespace Agno.Core
             if (body == null) throw new ArgumentNullException(nameof(body));
         }
 
+        /// <inheritdoc/>
         public override NodeKind Kind => NodeKind.Step;
 
         /// <summary>
@@ -36,10 +40,29 @@ namespace Agno.Core
 
         internal override string? Where => Location;
 
+        /// <summary>When a failed body runs again (null: never). Each attempt gets a fresh copy of the same state.</summary>
+        public RetryPolicy? Retry { get; set; }
+
+        /// <summary>The item the step runs for, when it is one branch per item of a pipeline: its errors name it.</summary>
+        public object? Item { get; set; }
+
         internal override async Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken)
+        {
+            var (fork, own) = await Retrying.RunAsync(Retry, record, _ => RunBodyAsync(context, environment, cancellationToken),
+                failure => failure.InnerException ?? failure, cancellationToken).ConfigureAwait(false);
+
+            var delta = fork.GetDelta();
+            environment.Commit(context, record, delta);
+            context.Output = own.Output;
+            record.KeysChanged = delta.Changes.Select(c => c.Key).ToList();
+        }
+
+        /// <summary>One attempt: the body on a fresh fork of <paramref name="context"/>'s state; its fork and session when it completes.</summary>
+        private async Task<(AgnoState Fork, AgnoSession Own)> RunBodyAsync(AgnoSession context, RunEnvironment environment, CancellationToken cancellationToken)
         {
             var fork = context.State.Fork();
             var own = context.ForNode(fork, Name);
+            own.RunStop = environment.Stop;
             try
             {
                 await UntilDoneOrCancelled(StartBody(own, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -50,13 +73,9 @@ namespace Agno.Core
             }
             catch (Exception e)
             {
-                throw new StepFailedException(Name, e, Location);
+                throw new StepFailedException(Name, e, Item, Location);
             }
-
-            var delta = fork.GetDelta();
-            context.State.Apply(delta, environment.CheckpointFor(record));
-            context.Output = own.Output;
-            record.KeysChanged = delta.Changes.Select(c => c.Key).ToList();
+            return (fork, own);
         }
 
         private Task StartBody(AgnoSession own, CancellationToken cancellationToken)

@@ -6,8 +6,9 @@ namespace Agno.Core
     public sealed class TimedOutException : AgnoException
     {
         /// <summary>
-        /// <paramref name="nodeName"/> (or the whole run of it, when <paramref name="wholeRun"/>) overran
-        /// <paramref name="timeout"/>; <paramref name="location"/> says where a step ran when not in this process (<c>on host 'web1'</c>).
+        /// An error for <paramref name="nodeName"/>, which overran <paramref name="timeout"/>: its own limit, or with
+        /// <paramref name="wholeRun"/> the limit of the run started on it (<see cref="RunOptions.Timeout"/>);
+        /// <paramref name="location"/> says where a step ran when not in this process (<c>on host 'web1'</c>).
         /// </summary>
         public TimedOutException(string nodeName, TimeSpan timeout, bool wholeRun = false, string? location = null)
             : base(wholeRun
@@ -18,10 +19,19 @@ namespace Agno.Core
             Timeout = timeout;
         }
 
+        /// <summary>The node that overran its limit; for a whole run, the node the run was started on.</summary>
         public string NodeName { get; }
+
+        /// <summary>The limit it overran.</summary>
         public TimeSpan Timeout { get; }
+
+        /// <inheritdoc/>
         public override string ErrorId => "AgnoTimedOut";
+
+        /// <inheritdoc/>
         public override AgnoErrorKind Kind => AgnoErrorKind.Timeout;
+
+        /// <inheritdoc/>
         public override object? Target => NodeName;
 
         private static string Seconds(TimeSpan t) => $"{t.TotalSeconds:0.###} s";

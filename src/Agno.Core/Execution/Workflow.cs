@@ -14,9 +14,14 @@ namespace Agno.Core
     {
         private readonly List<WorkflowNode> _steps = new List<WorkflowNode>();
 
+        /// <summary>An empty workflow named <paramref name="name"/>; add its nodes with <see cref="AddStep"/>.</summary>
+        /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
         public Workflow(string name) : base(name) { }
 
+        /// <inheritdoc/>
         public override NodeKind Kind => NodeKind.Workflow;
+
+        /// <summary>The nodes added with <see cref="AddStep"/>, in order (without the nodes chained after them with Then).</summary>
         public IReadOnlyList<WorkflowNode> Steps => _steps;
 
         /// <summary>Adds a node (and the nodes chained after it with Then) at the end.</summary>

@@ -5,18 +5,24 @@ using System.Threading.Tasks;
 namespace Agno.Core
 {
     /// <summary>
-    /// Something a workflow runs: a <see cref="Step"/>, a <see cref="ParallelNode"/> or a <see cref="Workflow"/>.
+    /// Something a workflow runs: a <see cref="Step"/>, a <see cref="ParallelNode"/>, a <see cref="Workflow"/>, or a
+    /// control-flow node (<see cref="ConditionNode"/>, <see cref="LoopNode"/>, <see cref="RouterNode"/>).
     /// Every node commits its changes into the state it is given only when it completes.
     /// </summary>
     public abstract class WorkflowNode
     {
+        /// <summary>A node named <paramref name="name"/>: records, errors and a resume identify nodes by name.</summary>
+        /// <exception cref="ArgumentException"><paramref name="name"/> is null, empty or white space.</exception>
         protected WorkflowNode(string name)
         {
             if (string.IsNullOrWhiteSpace(name)) throw new ArgumentException("A node needs a name that is not empty.", nameof(name));
             Name = name;
         }
 
+        /// <summary>The node's name, as records, errors and a resume give it.</summary>
         public string Name { get; }
+
+        /// <summary>What kind of node this is.</summary>
         public abstract NodeKind Kind { get; }
 
         /// <summary>What the node does, in a line or a script, for display.</summary>
@@ -84,15 +90,22 @@ namespace Agno.Core
             var chain = Chain();
             var root = new NodeRecord(Name, chain.Count > 1 ? NodeKind.Sequence : Kind, null);
             var journal = session.Journal;
-            var resume = options?.Resume == true ? journal?.FindUnfinishedRun(Name) : null;
-            var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid());
-            var environment = new RunEnvironment(options?.Observer, run, resume?.Completed);
-            journal?.RunStarted(run.RunId, Name);
+            // A stored session resumes from its store (what any process ran), one in memory from its own history.
+            var resume = options?.Resume != true ? null : journal != null ? journal.FindUnfinishedRun(Name) : session.UnfinishedRun(Name);
+            var run = new RunRecord(root, session.SessionId, resume?.RunId ?? Guid.NewGuid(), isResumed: resume != null);
+            var environment = new RunEnvironment(options?.Observer, run, resume?.Completed, session.State);
             using var runTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             if (options?.Timeout is TimeSpan limit) runTimeout.CancelAfter(limit);
             try
             {
                 await Sequence.RunChainAsync(chain, session, root, environment, runTimeout.Token).ConfigureAwait(false);
+                return run;
+            }
+            catch (RunStoppedException)
+            {
+                // Ended early by a step, successfully: the reason goes on the record.
+                root.Finish(NodeStatus.Stopped);
+                root.Note = environment.Stop.Reason ?? "A step stopped the run.";
                 return run;
             }
             catch (OperationCanceledException) when (runTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -112,7 +125,7 @@ namespace Agno.Core
                 session.AddRun(run);
                 try
                 {
-                    journal?.RunFinished(run.RunId, root.Status);
+                    journal?.RunFinished(run);
                 }
                 catch (Exception) when (root.Status != NodeStatus.Completed && root.Status != NodeStatus.CompletedWithErrors)
                 {
@@ -133,6 +146,11 @@ namespace Agno.Core
             {
                 await RunCoreAsync(context, record, environment, timeout.Token).ConfigureAwait(false);
                 if (record.Status == NodeStatus.Running) record.Finish(NodeStatus.Completed);
+            }
+            catch (RunStoppedException)
+            {
+                record.Finish(NodeStatus.Stopped);
+                throw;
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -162,6 +180,7 @@ namespace Agno.Core
         /// <summary>Does the node's work on <paramref name="context"/>, committing into its state on success.</summary>
         internal abstract Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken);
 
+        /// <summary>Kind and name, for display.</summary>
         public override string ToString() => $"{Kind} '{Name}'";
     }
 }

@@ -8,6 +8,7 @@ namespace Agno.Core
     /// </summary>
     public interface IStateReducer
     {
+        /// <summary>The reducer's name, as conflicts and errors give it.</summary>
         string Name { get; }
 
         /// <param name="baseValue">The key's value before the fork.</param>
@@ -15,6 +16,7 @@ namespace Agno.Core
         /// <param name="incoming">This branch's value.</param>
         /// <param name="context">The key, the branch, the strategy and the merge's cancellation token; where a
         /// reducer reports the entries a branch changed inside the value, so that they can conflict.</param>
+        /// <returns>The merged value, which the next branch's value is combined with.</returns>
         object? Reduce(object? baseValue, object? current, object? incoming, ReducerContext context);
     }
 }

@@ -11,7 +11,10 @@ namespace Agno.Core
             Conflicts = conflicts;
         }
 
+        /// <summary>Every branch's changes combined, to be committed at once.</summary>
         public StateDelta Delta { get; }
+
+        /// <summary>Every conflict the merge met, as its strategy settled it.</summary>
         public IReadOnlyList<MergeConflict> Conflicts { get; }
     }
 }

@@ -10,6 +10,7 @@ namespace Agno.Core
     /// </summary>
     public static class Reducers
     {
+        /// <summary>The names <see cref="FromName"/> knows.</summary>
         public static readonly IReadOnlyList<string> BuiltInNames = new[] { "Append", "Sum", "Max", "Min", "Union", "Merge" };
 
         /// <summary>The built-in reducer called <paramref name="name"/> (case-insensitive); <paramref name="copier"/> decides item equality.</summary>

@@ -19,6 +19,10 @@ namespace Agno.Core
     /// snapshot (and so forking) folds the overlay into a new frozen map, in time proportional to
     /// the writes since the last one, never to the size of the state. A multi-key Apply swaps in a
     /// new frozen map at once, so readers see all of it or none of it.
+    ///
+    /// A state bound to a store (<see cref="Bind"/>) shows one stored version: before it is read or
+    /// snapshotted it pulls what was committed since (a cheap version check when nothing was), and
+    /// every change is committed there first, against the version the change was made from.
     /// </remarks>
     public sealed class AgnoState
     {
@@ -60,8 +64,10 @@ namespace Agno.Core
         private volatile Layers _layers;
         private int _count;
         private readonly Dictionary<string, StateChange>? _changes;
-        private IStateCommitter? _committer;
+        private volatile IStateCommitter? _committer;
+        private long _version;
 
+        /// <summary>An empty state that copies values with <paramref name="copier"/> (<see cref="DefaultValueCopier.Instance"/> when null).</summary>
         public AgnoState(IValueCopier? copier = null)
         {
             Copier = copier ?? DefaultValueCopier.Instance;
@@ -92,18 +98,43 @@ namespace Agno.Core
             _changes = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
         }
 
+        /// <summary>What copies values in and out of the state, and tells a change from setting the value a key has.</summary>
         public IValueCopier Copier { get; }
 
         /// <summary>For a fork, the state it was forked from, as it was at that moment; null otherwise.</summary>
         public StateSnapshot? Base { get; }
 
+        /// <summary>True for a fork (<see cref="Fork"/>, <see cref="ForkOf"/>): a state that tracks its changes (<see cref="GetDelta"/>).</summary>
         public bool IsFork => _changes != null;
-        public int Count => System.Threading.Volatile.Read(ref _count);
+
+        /// <summary>How many keys the state holds; a bound state first catches up with its store.</summary>
+        public int Count
+        {
+            get
+            {
+                if (_committer != null) Refresh();
+                return System.Threading.Volatile.Read(ref _count);
+            }
+        }
+
+        /// <summary>The count as memory has it, without asking a store (for display: never moves what the state shows).</summary>
+        internal int CountInMemory => System.Threading.Volatile.Read(ref _count);
+
+        /// <summary>For a state bound to a store, the stored version it shows; 0 otherwise.</summary>
+        public long Version => System.Threading.Interlocked.Read(ref _version);
 
         /// <summary>The keys, as first written, in ordinal order.</summary>
         public IReadOnlyList<string> Keys => Snapshot().Map.Values.Select(e => e.Key).OrderBy(k => k, StringComparer.OrdinalIgnoreCase).ToList();
 
-        public bool ContainsKey(string key) => _layers.TryGet(key ?? throw NullKey(), out _) || InvalidKey(key);
+        /// <summary>True when the state holds <paramref name="key"/> (case-insensitive); a bound state first catches up with its store.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="key"/> is empty or white space.</exception>
+        public bool ContainsKey(string key)
+        {
+            if (key == null) throw NullKey();
+            if (_committer != null) Refresh();
+            return _layers.TryGet(key, out _) || InvalidKey(key);
+        }
 
         /// <summary>Stores a copy of <paramref name="value"/>; throws <see cref="ValueRefusedException"/> and stores nothing when it cannot be copied.</summary>
         public void Set(string key, object? value)
@@ -128,9 +159,14 @@ namespace Agno.Core
             }
         }
 
+        /// <summary>Reads a copy of <paramref name="key"/>'s value (case-insensitive); false, with null, when the state has no such key. A bound state first catches up with its store.</summary>
+        /// <exception cref="ArgumentNullException"><paramref name="key"/> is null.</exception>
+        /// <exception cref="ArgumentException"><paramref name="key"/> is empty or white space.</exception>
         public bool TryGet(string key, out object? value)
         {
-            if (_layers.TryGet(key ?? throw NullKey(), out var entry))
+            if (key == null) throw NullKey();
+            if (_committer != null) Refresh(); // only a bound state has a store to look at; reads in memory stay as fast as they were
+            if (_layers.TryGet(key, out var entry))
             {
                 value = entry.Shared ? entry.Value : Copier.Copy(entry.Value);
                 return true;
@@ -149,6 +185,7 @@ namespace Agno.Core
             CheckKey(key);
             lock (_writeLock)
             {
+                RefreshLocked(); // a key another process set is removed too
                 var layers = _layers;
                 if (!layers.TryGet(key, out var old)) return false;
                 if (_committer != null)
@@ -186,6 +223,14 @@ namespace Agno.Core
         /// <summary>The state as it is now, frozen; costs time in the writes since the last snapshot, never in the state's size.</summary>
         public StateSnapshot Snapshot()
         {
+            if (_committer != null)
+            {
+                lock (_writeLock)
+                {
+                    RefreshLocked();
+                    return new StateSnapshot(FreezeLocked(), Copier, _version);
+                }
+            }
             var layers = _layers;
             if (layers.Written == 0) return new StateSnapshot(layers.Frozen, Copier);
             lock (_writeLock)
@@ -200,37 +245,68 @@ namespace Agno.Core
         /// <summary>A fork of the state as <paramref name="snapshot"/> froze it: siblings forked from one snapshot share one base.</summary>
         public static AgnoState ForkOf(StateSnapshot snapshot) => new AgnoState(snapshot ?? throw new ArgumentNullException(nameof(snapshot)));
 
-        /// <summary>What this fork changed since it was forked (empty for a state that is not a fork).</summary>
+        /// <summary>What this fork changed since it was forked (empty for a state that is not a fork); its base is the fork's <see cref="Base"/>.</summary>
         public StateDelta GetDelta()
         {
             if (_changes == null) return StateDelta.Empty;
             lock (_writeLock)
             {
-                return new StateDelta(new Dictionary<string, StateChange>(_changes, StringComparer.OrdinalIgnoreCase));
+                return new StateDelta(new Dictionary<string, StateChange>(_changes, StringComparer.OrdinalIgnoreCase), Base);
             }
+        }
+
+        /// <summary>
+        /// Makes several changes at once, all or none: <paramref name="edit"/> changes a fork of the state
+        /// as this process last saw it, then the fork's changes are applied together. A bound state is
+        /// not refreshed first: a value read, changed and set again is merged with what others committed
+        /// meanwhile (by the session's rules), not written over it. Returns the commit (null when not bound).
+        /// </summary>
+        public StateCommit? Change(Action<AgnoState> edit)
+        {
+            if (edit == null) throw new ArgumentNullException(nameof(edit));
+            StateSnapshot seen;
+            lock (_writeLock)
+            {
+                seen = new StateSnapshot(FreezeLocked(), Copier, _version);
+            }
+            var fork = new AgnoState(seen);
+            edit(fork);
+            return Apply(fork.GetDelta());
         }
 
         /// <summary>
         /// Applies every change of <paramref name="delta"/> at once onto the state as it is now; keys
         /// the delta does not name keep their current values. Readers see all of it or none of it.
         /// A state bound to a store commits the delta there first (with <paramref name="checkpoint"/>,
-        /// recording a completed node in the same transaction).
+        /// recording a completed node in the same transaction), merged with what others committed since
+        /// the delta's base (a fork's delta: the fork's base; otherwise the state as this process saw it),
+        /// and returns that commit; null when the state is not bound.
         /// </summary>
-        public void Apply(StateDelta delta, Checkpoint? checkpoint = null)
+        public StateCommit? Apply(StateDelta delta, Checkpoint? checkpoint = null)
         {
             if (delta == null) throw new ArgumentNullException(nameof(delta));
-            if (delta.IsEmpty && (checkpoint == null || _committer == null)) return;
+            if (delta.IsEmpty && (checkpoint == null || _committer == null)) return null;
             lock (_writeLock)
             {
-                ApplyLocked(delta, checkpoint);
+                return ApplyLocked(delta, checkpoint);
             }
         }
 
-        /// <summary>Makes this state durable: from now on every change is committed through <paramref name="committer"/> first.</summary>
-        public void Bind(IStateCommitter committer)
+        /// <summary>
+        /// Makes this state durable and shared: from now on every change is committed through
+        /// <paramref name="committer"/> first, and reads show what it has committed. <paramref name="stored"/>
+        /// is what the store holds now (the whole state, or changes to the entries this state holds) and its version.
+        /// </summary>
+        public void Bind(IStateCommitter committer, StoredChanges stored)
         {
+            if (committer == null) throw new ArgumentNullException(nameof(committer));
+            if (stored == null) throw new ArgumentNullException(nameof(stored));
             if (IsFork) throw new InvalidOperationException("A fork cannot be bound to a store; its changes reach the store when they are merged.");
-            lock (_writeLock) _committer = committer ?? throw new ArgumentNullException(nameof(committer));
+            lock (_writeLock)
+            {
+                ApplyStoredLocked(stored);
+                _committer = committer;
+            }
         }
 
         /// <summary>The store binding, if any.</summary>
@@ -252,23 +328,22 @@ namespace Agno.Core
             return frozen;
         }
 
-        private void ApplyLocked(StateDelta delta, Checkpoint? checkpoint)
+        private StateCommit? ApplyLocked(StateDelta delta, Checkpoint? checkpoint)
         {
-            delta = WithoutNoOps(FreezeLocked(), delta);
-            if (_committer != null)
+            var committer = _committer;
+            if (committer != null)
             {
-                if (delta.IsEmpty && checkpoint == null) return;
-                var commit = _committer.Commit(new StateSnapshot(FreezeLocked(), Copier), delta, checkpoint);
-                if (commit.Reloaded != null)
-                {
-                    var reloaded = EmptyMap.ToBuilder();
-                    foreach (var entry in commit.Reloaded) reloaded[entry.Key] = NewEntry(entry.Key, entry.Value);
-                    _layers = new Layers(reloaded.ToImmutable());
-                    _count = reloaded.Count;
-                    return;
-                }
-                delta = commit.Applied;
+                var seen = new StateSnapshot(FreezeLocked(), Copier, _version);
+                var from = delta.Base ?? seen;
+                // Judged against the delta's own base: a value others changed meanwhile is theirs to keep.
+                delta = WithoutNoOps(from.Map, delta);
+                if (delta.IsEmpty && checkpoint == null) return null;
+                var commit = committer.Commit(from, delta, seen.Version, checkpoint);
+                ApplyStoredLocked(commit.Changes);
+                return commit;
             }
+            delta = WithoutNoOps(FreezeLocked(), delta);
+            if (delta.IsEmpty) return null;
             var map = FreezeLocked().ToBuilder();
             foreach (var change in delta.Changes)
             {
@@ -288,13 +363,40 @@ namespace Agno.Core
             }
             _layers = new Layers(map.ToImmutable());
             _count = map.Count;
+            return null;
+        }
+
+        /// <summary>For a bound state, catches up with what was committed since the version it shows.</summary>
+        private void Refresh()
+        {
+            lock (_writeLock) RefreshLocked();
+        }
+
+        private void RefreshLocked()
+        {
+            var pulled = _committer?.Pull(_version);
+            if (pulled != null) ApplyStoredLocked(pulled);
+        }
+
+        /// <summary>Makes memory show a stored version (under the write lock); stored values come fresh from the store, owned by the state.</summary>
+        private void ApplyStoredLocked(StoredChanges stored)
+        {
+            var map = stored.IsWhole ? EmptyMap.ToBuilder() : FreezeLocked().ToBuilder();
+            foreach (var change in stored.Changes)
+            {
+                if (change.IsRemoval) map.Remove(change.Key);
+                else map[change.Key] = NewEntry(change.Key, change.Value);
+            }
+            _layers = new Layers(map.ToImmutable());
+            _count = map.Count;
+            System.Threading.Interlocked.Exchange(ref _version, stored.Version);
         }
 
         /// <summary>The changes of <paramref name="delta"/> that change <paramref name="map"/>: setting the value a key has, or removing a missing key, is none.</summary>
         private StateDelta WithoutNoOps(ImmutableDictionary<string, StateEntry> map, StateDelta delta)
         {
             var kept = delta.Changes.Where(c => Changes(map, c)).ToList();
-            return kept.Count == delta.Count ? delta : new StateDelta(kept.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase));
+            return kept.Count == delta.Count ? delta : new StateDelta(kept.ToDictionary(c => c.Key, StringComparer.OrdinalIgnoreCase), delta.Base);
         }
 
         private bool Changes(ImmutableDictionary<string, StateEntry> map, StateChange change) =>

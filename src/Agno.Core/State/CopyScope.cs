@@ -16,6 +16,7 @@ namespace Agno.Core
 
         internal CopyScope(int maxDepth) { _maxDepth = maxDepth; }
 
+        /// <summary>How many containers deep the copy is now; 0 at the value itself.</summary>
         public int Depth { get; private set; }
 
         /// <summary>
@@ -57,11 +58,14 @@ namespace Agno.Core
             return made;
         }
 
+        /// <summary>Being inside one container of the value (from <see cref="Enter"/>); dispose it to leave.</summary>
         public readonly struct Entered : IDisposable
         {
             private readonly CopyScope _scope;
             private readonly object _container;
             internal Entered(CopyScope scope, object container) { _scope = scope; _container = container; }
+
+            /// <summary>Leaves the container: met again elsewhere in the value, it is no cycle.</summary>
             public void Dispose()
             {
                 _scope._ancestors.Remove(_container);

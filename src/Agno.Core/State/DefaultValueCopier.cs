@@ -20,14 +20,17 @@ namespace Agno.Core
         /// <summary>The deepest nesting of containers a value may have.</summary>
         public const int MaxDepth = 100;
 
+        /// <summary>The shared copier for .NET values (it holds no state).</summary>
         public static DefaultValueCopier Instance { get; } = new DefaultValueCopier();
 
+        /// <inheritdoc/>
         public object? Copy(object? value)
         {
             if (value == null || IsImmutable(value)) return value;
             return CopyNested(value, new CopyScope(MaxDepth));
         }
 
+        /// <inheritdoc/>
         public virtual bool IsImmutable(object? value) => value == null || ValueTypes.IsImmutable(value.GetType());
 
         /// <summary>Copies a value found inside a container that is being copied.</summary>
@@ -168,6 +171,7 @@ namespace Agno.Core
             return created;
         }
 
+        /// <inheritdoc/>
         public bool AreEqual(object? left, object? right) => AreEqual(left, right, 0);
 
         /// <summary>Structural equality for a value nested <paramref name="depth"/> levels down.</summary>

@@ -33,6 +33,7 @@ namespace Agno.Core
         /// <summary>The strategy that settled it.</summary>
         public MergeStrategy Strategy { get; }
 
+        /// <summary>The path, the branches that changed it and the winner, as errors and warnings word it.</summary>
         public override string ToString() =>
             $"'{Path}' changed by {string.Join(", ", Quote(Branches))}" + (Winner == null ? "" : $" ('{Winner}' won)");
 

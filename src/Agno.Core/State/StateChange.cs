@@ -19,12 +19,16 @@ namespace Agno.Core
         /// <summary>Removing <paramref name="key"/>.</summary>
         public static StateChange Remove(string key) => new StateChange(AgnoState.CheckKey(key), true, null);
 
+        /// <summary>The key changed.</summary>
         public string Key { get; }
+
+        /// <summary>True when the key was removed (<see cref="Value"/> is then null).</summary>
         public bool IsRemoval { get; }
 
         /// <summary>The stored value (owned by the state: read it, never change it).</summary>
         public object? Value { get; }
 
+        /// <summary><c>-key</c> for a removal, <c>key=value</c> for a set, for display.</summary>
         public override string ToString() => IsRemoval ? $"-{Key}" : $"{Key}={Value}";
     }
 }

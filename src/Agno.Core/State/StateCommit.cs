@@ -2,27 +2,25 @@ using System.Collections.Generic;
 
 namespace Agno.Core
 {
-    /// <summary>What a commit did: the changes to apply in memory, or the whole state when others had written too.</summary>
+    /// <summary>What a commit did: what memory applies to catch up (this commit included), and the conflicts it met.</summary>
     public sealed class StateCommit
     {
         /// <summary>A commit result.</summary>
-        /// <param name="applied">The changes the commit applied.</param>
-        /// <param name="reloaded">The whole stored state after the commit, when others had written since the base.</param>
-        /// <param name="conflicts">Conflicts with other writers' commits, resolved by the session's merge rules.</param>
-        public StateCommit(StateDelta applied, IReadOnlyDictionary<string, object?>? reloaded, IReadOnlyList<MergeConflict> conflicts)
+        /// <param name="changes">What the in-memory state applies: everything committed since the version it showed, this commit included.</param>
+        /// <param name="conflicts">Keys that another commit had changed since the delta's base, and how the session's rules resolved each.</param>
+        public StateCommit(StoredChanges changes, IReadOnlyList<StoreConflict> conflicts)
         {
-            Applied = applied;
-            Reloaded = reloaded;
+            Changes = changes;
             Conflicts = conflicts;
         }
 
-        /// <summary>The changes the commit applied.</summary>
-        public StateDelta Applied { get; }
+        /// <summary>What the in-memory state applies to show the stored version after the commit.</summary>
+        public StoredChanges Changes { get; }
 
-        /// <summary>The whole stored state after the commit, when other writers had committed since this state's base.</summary>
-        public IReadOnlyDictionary<string, object?>? Reloaded { get; }
+        /// <summary>The stored version after the commit.</summary>
+        public long Version => Changes.Version;
 
-        /// <summary>Conflicts with other writers' commits.</summary>
-        public IReadOnlyList<MergeConflict> Conflicts { get; }
+        /// <summary>Keys that another commit had changed since the delta's base, and how each was resolved.</summary>
+        public IReadOnlyList<StoreConflict> Conflicts { get; }
     }
 }

@@ -45,6 +45,7 @@ namespace Agno.Core
         public static ValueRefusedException ForType(Type type, string which, Exception? inner = null) =>
             ForType(ValueTypes.DisplayName(type), which, inner);
 
+        /// <summary>The key whose value was refused; null when the value was not a state key's (or the key was not known where it was refused).</summary>
         public string? Key { get; }
 
         /// <summary>The path from the value's root to the refused part (see <see cref="ValuePath"/>); empty for the value itself.</summary>
@@ -53,13 +54,19 @@ namespace Agno.Core
         /// <summary>What was refused and why, without the key: <c>[0].Owner is a [...], which ...</c>.</summary>
         public string Reason => _aboutPart ? (_path.Count == 0 ? "it" : Path) + " " + _detail : _detail;
 
+        /// <summary>What was refused (the key's value, or what was being copied), the path and type of the refused part, and why.</summary>
         public override string Message =>
             _subject != null ? $"{_subject}: {Reason}"
             : Key == null ? $"The value cannot be stored: {Reason}"
             : $"The value for key '{Key}' cannot be stored: {Reason} Nothing was stored.";
 
+        /// <inheritdoc/>
         public override string ErrorId => "AgnoStateValueRefused";
+
+        /// <inheritdoc/>
         public override AgnoErrorKind Kind => AgnoErrorKind.InvalidArgument;
+
+        /// <inheritdoc/>
         public override object? Target => Key;
 
         /// <summary>Records that the refused part lies under <paramref name="segment"/> (a <see cref="ValuePath"/> segment); returns this.</summary>

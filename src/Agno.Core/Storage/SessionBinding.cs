@@ -1,35 +1,34 @@
-using System;
-
 namespace Agno.Core
 {
     /// <summary>
-    /// A stored session's connection to its store: the state's committer (it knows the version the
-    /// in-memory state is at) and the session's run journal.
+    /// A stored session's connection to its store: the state's committer and the session's run
+    /// journal. It names the session as stored (and which incarnation of it: a session removed and
+    /// created again is another), and takes the merge rules and history limit from the session.
     /// </summary>
     internal sealed class SessionBinding : IStateCommitter, IRunJournal
     {
         private readonly SessionStoreBase _store;
-        private readonly string _sessionId;
-        private long _version;
 
-        public SessionBinding(SessionStoreBase store, string sessionId, long version)
+        public SessionBinding(SessionStoreBase store, string sessionId, long instance)
         {
             _store = store;
-            _sessionId = sessionId;
-            _version = version;
+            SessionId = sessionId;
+            Instance = instance;
         }
 
-        public StateCommit Commit(StateSnapshot baseState, StateDelta delta, Checkpoint? checkpoint)
-        {
-            var (version, commit) = _store.Commit(_sessionId, _version, baseState, delta, checkpoint);
-            _version = version;
-            return commit;
-        }
+        public string SessionId { get; }
+        public long Instance { get; }
 
-        public void RunStarted(Guid runId, string name) => _store.RecordRun(_sessionId, runId, name, NodeStatus.Running);
+        /// <summary>The session this binding serves (set once it is made).</summary>
+        public AgnoSession? Session { get; set; }
 
-        public void RunFinished(Guid runId, NodeStatus status) => _store.RecordRun(_sessionId, runId, "", status);
+        public StoredChanges? Pull(long sinceVersion) => _store.Pull(this, sinceVersion);
 
-        public ResumePoint? FindUnfinishedRun(string name) => _store.FindUnfinishedRun(_sessionId, name);
+        public StateCommit Commit(StateSnapshot baseState, StateDelta delta, long knownVersion, Checkpoint? checkpoint) =>
+            _store.Commit(this, baseState, delta, knownVersion, checkpoint, Session?.MergePolicy ?? new MergePolicy());
+
+        public void RunFinished(RunRecord run) => _store.RecordRun(this, run);
+
+        public ResumePoint? FindUnfinishedRun(string name) => _store.FindUnfinishedRun(this, name);
     }
 }

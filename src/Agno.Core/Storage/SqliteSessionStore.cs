@@ -3,7 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
@@ -13,12 +12,16 @@ namespace Agno.Core
     /// <summary>
     /// Sessions in an embedded SQLite file (WAL, synchronous FULL): every commit is one transaction,
     /// so a killed process loses at most the change it was making and the file is never left corrupt.
-    /// The file is created readable by its owner alone; values are stored as typed JSON
-    /// (<see cref="TypedJsonCodec"/>); every statement is parameterized.
+    /// SQLite's write lock is the whole file's, so commits of every session and process are serialized
+    /// (each holds it for the few statements of one commit). The file is created readable by its owner
+    /// alone; values are stored as typed JSON (<see cref="TypedJsonCodec"/>); every statement is
+    /// parameterized and prepared once. Before every transaction the store checks that its path still
+    /// names the file it opened, and touches nothing if not.
     /// </summary>
     public sealed class SqliteSessionStore : SessionStoreBase
     {
-        public const int SchemaVersion = 1;
+        /// <summary>The version of the file's tables this Agno writes: an older file is upgraded when opened, a newer one refused.</summary>
+        public const int SchemaVersion = 2;
 
         private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
         private static readonly object InitLock = new object();
@@ -28,17 +31,25 @@ namespace Agno.Core
         private readonly SqliteConnection _connection;
         private readonly TypedJsonCodec _codec;
         private readonly TimeSpan _busyTimeout;
-        private SqliteTransaction? _transaction;
+        private readonly Dictionary<string, SqliteCommand> _commands = new Dictionary<string, SqliteCommand>(StringComparer.Ordinal);
+        private readonly string _identity; // of the file opened: a path naming another file is refused
+        private bool _disposed;
 
-        public SqliteSessionStore(string path, TypedJsonCodec? codec = null, TimeSpan? busyTimeout = null)
+        /// <summary>Opens (or, as <paramref name="creation"/> allows, creates) the store file at <paramref name="path"/>.</summary>
+        /// <param name="path">The store file.</param>
+        /// <param name="codec">The value codec (the module's knows PowerShell's objects).</param>
+        /// <param name="busyTimeout">How long a commit waits for another writer's lock (default 10 s).</param>
+        /// <param name="creation">What may be created when the file is not there.</param>
+        /// <exception cref="ArgumentException"><paramref name="path"/> is null, empty or white space.</exception>
+        /// <exception cref="StoreException">The file cannot be opened or created as a store; the message names the path and what to do.</exception>
+        public SqliteSessionStore(string path, TypedJsonCodec? codec = null, TimeSpan? busyTimeout = null, StoreCreation creation = StoreCreation.File)
         {
             if (string.IsNullOrWhiteSpace(path)) throw new ArgumentException("A store path cannot be empty.", nameof(path));
             Location = Path.GetFullPath(path);
             _codec = codec ?? TypedJsonCodec.Instance;
             _busyTimeout = busyTimeout ?? TimeSpan.FromSeconds(10);
             EnsureSqlite();
-            RefuseForeignFile(Location);
-            if (!File.Exists(Location)) CreateOwnerOnly(Location);
+            PrepareFile(Location, creation);
 
             var builder = new SqliteConnectionStringBuilder
             {
@@ -48,25 +59,39 @@ namespace Agno.Core
                 DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_busyTimeout.TotalSeconds)),
             };
             _connection = new SqliteConnection(builder.ToString());
+            _connection.CreateFunction("agno_norm", (string text) => Norm(text), isDeterministic: true);
+            _identity = FileIdentity.Unknown;
             try
             {
                 OpenConnection();
-                InTransaction(() => { EnsureSchema(); return 0; });
+                _identity = FileIdentity.Of(Location) ?? throw Missing();
+                EnsureSchema();
             }
             catch (SqliteException e)
             {
-                _connection.Dispose();
+                Dispose();
                 throw new StoreException("AgnoStoreUnreadable",
                     $"The store '{Location}' could not be opened: {e.Message}. It was left untouched; check the file, or choose another path.", e);
             }
             catch
             {
-                _connection.Dispose();
+                Dispose();
                 throw;
             }
         }
 
+        /// <summary>The store file's full path.</summary>
         public override string Location { get; }
+
+        /// <summary>True while the store's path still names the file it opened (not deleted, not replaced).</summary>
+        public bool IsCurrent
+        {
+            get
+            {
+                var now = FileIdentity.Of(Location);
+                return now != null && FileIdentity.Same(_identity, now);
+            }
+        }
 
         private void OpenConnection()
         {
@@ -86,15 +111,66 @@ namespace Agno.Core
             }
         }
 
+        // ---- the file ------------------------------------------------------------------------------------
+
+        /// <summary>Checks the path before SQLite touches it: every problem is a <see cref="StoreException"/> naming it, and nothing is changed.</summary>
+        private static void PrepareFile(string path, StoreCreation creation)
+        {
+            if (Directory.Exists(path))
+            {
+                throw new StoreException("AgnoStoreIsFolder",
+                    $"'{path}' is a folder, not a store file. Give the path of a file, for example '{Path.Combine(path, "agno.db")}'.");
+            }
+            if (File.Exists(path))
+            {
+                RefuseForeignFile(path);
+                return;
+            }
+            if (creation == StoreCreation.None)
+            {
+                throw new StoreException("AgnoStoreNotFound", $"There is no store at '{path}'. Check the path; opening a session there creates one.");
+            }
+            var folder = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(folder) && !Directory.Exists(folder))
+            {
+                if (creation != StoreCreation.FileAndFolder)
+                {
+                    throw new StoreException("AgnoStoreFolderNotFound",
+                        $"The folder '{folder}' of store '{path}' does not exist; nothing was created. Check the path, or create the folder first.");
+                }
+                OnFile(path, "created", () => Directory.CreateDirectory(folder));
+            }
+            CreateOwnerOnly(path);
+        }
+
+        /// <summary>Runs a file operation, turning the OS's refusals into store errors that name the path.</summary>
+        private static void OnFile(string path, string doing, Action action)
+        {
+            try
+            {
+                action();
+            }
+            catch (UnauthorizedAccessException e)
+            {
+                throw new StoreException("AgnoStoreAccessDenied",
+                    $"The store '{path}' cannot be {doing}: permission denied ({e.Message}). Nothing was changed; check the owner and mode of the file and its folder, or choose another path.", e);
+            }
+            catch (IOException e) when (!(e is FileNotFoundException) || doing == "created")
+            {
+                throw new StoreException("AgnoStoreCreateFailed",
+                    $"The store '{path}' cannot be {doing}: {e.Message} Nothing was changed; choose a path in a folder of files you can write.", e);
+            }
+        }
+
         private static void RefuseForeignFile(string path)
         {
-            if (!File.Exists(path)) return;
             var header = new byte[SqliteHeader.Length];
-            int read;
-            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+            int read = 0;
+            OnFile(path, "read", () =>
             {
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
                 read = stream.Read(header, 0, header.Length);
-            }
+            });
             if (read == 0) return; // an empty file: SQLite makes it a new database
             if (read < header.Length || !header.SequenceEqual(SqliteHeader))
             {
@@ -106,13 +182,11 @@ namespace Agno.Core
         /// <summary>Creates the empty file readable and writable by its owner alone (0600 on Unix), before anything is written to it.</summary>
         private static void CreateOwnerOnly(string path)
         {
-            var directory = Path.GetDirectoryName(path);
-            if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
             try
             {
-                using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None)) { }
+                OnFile(path, "created", () => { using (new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None)) { } });
             }
-            catch (IOException) when (File.Exists(path))
+            catch (StoreException) when (File.Exists(path))
             {
                 return; // another process created it first: it is theirs to set up, and SQLite serializes the rest
             }
@@ -125,71 +199,155 @@ namespace Agno.Core
             }
             else if (chmod(path, 0x180) != 0)
             {
-                throw new StoreException("AgnoStoreUnreadable", $"The store '{path}' was created, but could not be made readable by its owner alone.");
+                throw new StoreException("AgnoStoreAccessDenied", $"The store '{path}' was created, but could not be made readable by its owner alone.");
             }
         }
 
         [DllImport("libc", SetLastError = true)]
         private static extern int chmod(string path, uint mode);
 
+        private StoreException Missing() => new StoreException("AgnoStoreMissing",
+            $"The store '{Location}' was deleted while it was open; nothing was read or saved. Open the session again to start a new store there.");
+
+        /// <summary>Refuses to touch a file that is not the one this store opened: SQLite would write to the deleted one, or meet another's.</summary>
+        private void CheckFile()
+        {
+            var now = FileIdentity.Of(Location) ?? throw Missing();
+            if (!FileIdentity.Same(_identity, now))
+            {
+                throw new StoreException("AgnoStoreReplaced",
+                    $"The store '{Location}' was replaced by another file since it was opened; nothing was read from or written to that file. Open the session again to use the file now at that path.");
+            }
+            if (_disposed)
+            {
+                throw new StoreException("AgnoStoreClosed", $"The store '{Location}' was closed; nothing was read or saved. Open the session again.");
+            }
+        }
+
+        // ---- schema --------------------------------------------------------------------------------------
+
+        private int StoredSchemaVersion()
+        {
+            if (Scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'agno_meta'") == null) return 0;
+            var stored = Scalar("SELECT value FROM agno_meta WHERE name = 'schema_version'");
+            return stored == null ? 0 : int.Parse((string)stored, CultureInfo.InvariantCulture);
+        }
+
         private void EnsureSchema()
         {
-            Execute("CREATE TABLE IF NOT EXISTS agno_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
-            var stored = Scalar("SELECT value FROM agno_meta WHERE name = 'schema_version'");
-            if (stored != null)
+            int version = InTransaction(false, StoredSchemaVersion);
+            if (version == SchemaVersion) return;
+            InTransaction(true, () =>
             {
-                int version = int.Parse((string)stored, CultureInfo.InvariantCulture);
+                version = StoredSchemaVersion(); // again, under the write lock: another process may have done it
                 if (version > SchemaVersion)
                 {
                     throw new StoreException("AgnoStoreSchemaNewer",
                         $"The store '{Location}' has schema version {version}, newer than this Agno understands ({SchemaVersion}). It was left untouched; use a newer Agno to open it.");
                 }
-                return;
-            }
+                if (version == 0) CreateSchema();
+                else if (version == 1) MigrateFrom1();
+                return 0;
+            });
+        }
+
+        private void CreateSchema()
+        {
+            Execute("CREATE TABLE IF NOT EXISTS agno_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)");
             Execute("INSERT INTO agno_meta (name, value) VALUES ('schema_version', $v)", ("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
-            Execute(@"CREATE TABLE sessions (session_id TEXT PRIMARY KEY, user_id TEXT, version INTEGER NOT NULL,
-                      input TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)");
+            CreateSessions("sessions");
             Execute(@"CREATE TABLE state (session_id TEXT NOT NULL, key_norm TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
-                      PRIMARY KEY (session_id, key_norm))");
-            Execute(@"CREATE TABLE runs (run_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL,
-                      seq INTEGER NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL)");
-            Execute("CREATE INDEX runs_by_session ON runs (session_id, name, seq)");
+                      version INTEGER NOT NULL, PRIMARY KEY (session_id, key_norm))");
+            CreateVersionIndexAndRemovals();
+            CreateRuns("runs");
             Execute("CREATE TABLE run_nodes (run_id TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (run_id, node))");
         }
 
-        protected override T InTransaction<T>(Func<T> work)
+        // sid numbers each incarnation of a session (AUTOINCREMENT never reuses one), so a session removed
+        // and created again is told apart; session_norm makes ids unique case-insensitively.
+        private void CreateSessions(string table) => Execute($@"CREATE TABLE {table} (sid INTEGER PRIMARY KEY AUTOINCREMENT,
+            session_norm TEXT NOT NULL UNIQUE, session_id TEXT NOT NULL, user_id TEXT, version INTEGER NOT NULL,
+            pruned_version INTEGER NOT NULL DEFAULT 0, input TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)");
+
+        private void CreateVersionIndexAndRemovals()
+        {
+            Execute("CREATE INDEX state_by_version ON state (session_id, version)");
+            Execute(@"CREATE TABLE removed (session_id TEXT NOT NULL, key_norm TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL,
+                      PRIMARY KEY (session_id, key_norm))");
+            Execute("CREATE INDEX removed_by_version ON removed (session_id, version)");
+        }
+
+        // seq orders runs: an INTEGER PRIMARY KEY, which VACUUM keeps (it may renumber plain rowids).
+        private void CreateRuns(string table) => Execute($@"CREATE TABLE {table} (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE,
+            session_id TEXT NOT NULL, name TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, updated_at TEXT NOT NULL, record TEXT);
+            CREATE INDEX {table}_by_session ON {table} (session_id, seq)");
+
+        /// <summary>Schema 1 had case-sensitive session ids, no versions per value and no run records.</summary>
+        private void MigrateFrom1()
+        {
+            var duplicate = Scalar(@"SELECT group_concat(session_id, ''', ''') FROM sessions GROUP BY agno_norm(session_id) HAVING COUNT(*) > 1 LIMIT 1");
+            if (duplicate != null)
+            {
+                throw new StoreException("AgnoStoreMigrationFailed",
+                    $"The store '{Location}' holds sessions '{duplicate}', whose ids differ only in case; session ids are now compared case-insensitively, so it cannot be upgraded. It was left untouched; remove all but one of them with the Agno that wrote them.");
+            }
+            CreateSessions("sessions_v2");
+            Execute(@"INSERT INTO sessions_v2 (session_norm, session_id, user_id, version, input, created_at, updated_at)
+                      SELECT agno_norm(session_id), session_id, user_id, version, input, created_at, updated_at FROM sessions ORDER BY created_at");
+            Execute("DROP TABLE sessions");
+            Execute("ALTER TABLE sessions_v2 RENAME TO sessions");
+            Execute("ALTER TABLE state ADD COLUMN version INTEGER NOT NULL DEFAULT 0");
+            CreateVersionIndexAndRemovals();
+            CreateRuns("runs_v2");
+            Execute(@"INSERT INTO runs_v2 (run_id, session_id, name, status, started_at, updated_at)
+                      SELECT run_id, session_id, name, status, started_at, updated_at FROM runs ORDER BY seq");
+            Execute("DROP TABLE runs");
+            Execute("ALTER TABLE runs_v2 RENAME TO runs");
+            Execute("UPDATE agno_meta SET value = $v WHERE name = 'schema_version'", ("$v", SchemaVersion.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        // ---- transactions --------------------------------------------------------------------------------
+
+        /// <inheritdoc/>
+        protected override T InTransaction<T>(bool write, Func<T> work)
         {
             lock (_lock)
             {
-                if (!File.Exists(Location))
-                {
-                    throw new StoreException("AgnoStoreMissing",
-                        $"The store '{Location}' was deleted while it was open; nothing was saved. Open the session again with New-AgnoSession -Store to start a new store.");
-                }
+                CheckFile();
                 try
                 {
-                    return Transaction(work, retryReadOnly: true);
+                    return Transaction(write, work, retryReadOnly: true);
                 }
                 catch (SqliteException e) when (e.SqliteErrorCode == 8)
                 {
                     // Read-only: SQLite decided when it connected. Reconnect, so that a file made writable
                     // since then is written now, and try once more.
+                    ForgetCommands();
                     _connection.Close();
                     OpenConnection();
-                    return Transaction(work, retryReadOnly: false);
+                    return Transaction(write, work, retryReadOnly: false);
                 }
             }
         }
 
-        private T Transaction<T>(Func<T> work, bool retryReadOnly)
+        private T Transaction<T>(bool write, Func<T> work, bool retryReadOnly)
         {
             try
             {
-                using var transaction = _connection.BeginTransaction(deferred: false);
-                _transaction = transaction;
-                var result = work();
-                transaction.Commit();
-                return result;
+                // BEGIN IMMEDIATE takes SQLite's write lock now (waiting up to the busy timeout), so that a
+                // commit's reads and writes see no other writer in between; a read sees one snapshot.
+                Execute(write ? "BEGIN IMMEDIATE" : "BEGIN");
+                try
+                {
+                    var result = work();
+                    Execute("COMMIT");
+                    return result;
+                }
+                catch
+                {
+                    Rollback();
+                    throw;
+                }
             }
             catch (SqliteException e) when (e.SqliteErrorCode == 5 || e.SqliteErrorCode == 6)
             {
@@ -199,47 +357,74 @@ namespace Agno.Core
             catch (SqliteException e) when (e.SqliteErrorCode != 8 || !retryReadOnly)
             {
                 throw new StoreException("AgnoStoreWriteFailed",
-                    $"The store '{Location}' could not be written: {e.Message}. Nothing was saved (the transaction was rolled back).", e);
-            }
-            finally
-            {
-                _transaction = null;
+                    $"The store '{Location}' could not be {(write ? "written" : "read")}: {e.Message}. Nothing was saved (the transaction was rolled back).", e);
             }
         }
+
+        private void Rollback()
+        {
+            try
+            {
+                if (SQLitePCL.raw.sqlite3_get_autocommit(_connection.Handle) == 0) Execute("ROLLBACK");
+            }
+            catch (SqliteException)
+            {
+                // SQLite rolled back already (an I/O error does), or the connection is gone: nothing is left open.
+            }
+        }
+
+        // ---- storage primitives --------------------------------------------------------------------------
 
         private static string Now() => DateTimeOffset.Now.ToString("o", CultureInfo.InvariantCulture);
-        private static string Norm(string key) => key.ToUpperInvariant();
+        private static string Norm(string text) => text.ToUpperInvariant();
 
+        /// <inheritdoc/>
         protected override SessionRow? ReadSession(string sessionId)
         {
-            using var command = Command("SELECT user_id, version, input FROM sessions WHERE session_id = $id", ("$id", sessionId));
-            using var reader = command.ExecuteReader();
+            using var reader = Query("SELECT sid, session_id, user_id, version, pruned_version FROM sessions WHERE session_norm = $n", ("$n", Norm(sessionId)));
             if (!reader.Read()) return null;
-            return new SessionRow(sessionId, reader.IsDBNull(0) ? null : reader.GetString(0), reader.GetInt64(1),
-                Load(sessionId, "(input)", reader.GetString(2)));
+            return new SessionRow(reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4));
         }
 
-        protected override void InsertSession(string sessionId, string? userId, object? input) =>
-            Execute("INSERT INTO sessions (session_id, user_id, version, input, created_at, updated_at) VALUES ($id, $user, 0, $input, $now, $now)",
-                ("$id", sessionId), ("$user", userId), ("$input", _codec.Serialize(input)), ("$now", Now()));
+        /// <inheritdoc/>
+        protected override SessionRow InsertSession(string sessionId, string? userId, object? input)
+        {
+            var now = Now();
+            Execute(@"INSERT INTO sessions (session_norm, session_id, user_id, version, pruned_version, input, created_at, updated_at)
+                      VALUES ($n, $id, $user, 0, 0, $input, $now, $now)",
+                ("$n", Norm(sessionId)), ("$id", sessionId), ("$user", userId), ("$input", Serialize("(input)", input)), ("$now", now));
+            return new SessionRow((long)Scalar("SELECT last_insert_rowid()")!, sessionId, userId, 0, 0);
+        }
 
+        /// <inheritdoc/>
+        protected override object? ReadInput(string sessionId) =>
+            Load(sessionId, "(input)", (string)Scalar("SELECT input FROM sessions WHERE session_id = $id", ("$id", sessionId))!);
+
+        /// <inheritdoc/>
+        protected override void WriteInput(string sessionId, object? input) =>
+            Execute("UPDATE sessions SET input = $input, updated_at = $now WHERE session_id = $id",
+                ("$input", Serialize("(input)", input)), ("$now", Now()), ("$id", sessionId));
+
+        /// <inheritdoc/>
         protected override void SetVersion(string sessionId, long version) =>
             Execute("UPDATE sessions SET version = $v, updated_at = $now WHERE session_id = $id", ("$v", version), ("$now", Now()), ("$id", sessionId));
 
-        protected override bool TryReadValue(string sessionId, string key, out object? value)
+        /// <inheritdoc/>
+        protected override IReadOnlyList<StoredEntry> ReadValues(string sessionId, long? sinceVersion)
         {
-            var json = Scalar("SELECT value FROM state WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Norm(key)));
-            value = json == null ? null : Load(sessionId, key, (string)json);
-            return json != null;
-        }
-
-        protected override IReadOnlyDictionary<string, object?> ReadAllValues(string sessionId)
-        {
-            var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
-            using var command = Command("SELECT key, value FROM state WHERE session_id = $id", ("$id", sessionId));
-            using var reader = command.ExecuteReader();
-            while (reader.Read()) values[reader.GetString(0)] = Load(sessionId, reader.GetString(0), reader.GetString(1));
-            return values;
+            var entries = new List<StoredEntry>();
+            using (var reader = sinceVersion == null
+                ? Query("SELECT key, value, version FROM state WHERE session_id = $id", ("$id", sessionId))
+                : Query("SELECT key, value, version FROM state WHERE session_id = $id AND version > $v", ("$id", sessionId), ("$v", sinceVersion.Value)))
+            {
+                while (reader.Read()) entries.Add(new StoredEntry(reader.GetString(0), false, Load(sessionId, reader.GetString(0), reader.GetString(1)), reader.GetInt64(2)));
+            }
+            if (sinceVersion == null) return entries;
+            using (var reader = Query("SELECT key, version FROM removed WHERE session_id = $id AND version > $v", ("$id", sessionId), ("$v", sinceVersion.Value)))
+            {
+                while (reader.Read()) entries.Add(new StoredEntry(reader.GetString(0), true, null, reader.GetInt64(1)));
+            }
+            return entries;
         }
 
         private object? Load(string sessionId, string key, string json)
@@ -255,60 +440,144 @@ namespace Agno.Core
             }
         }
 
-        protected override void WriteValue(string sessionId, string key, object? value)
+        private string Serialize(string key, object? value)
         {
-            string json;
             try
             {
-                json = _codec.Serialize(value);
+                return _codec.Serialize(value);
             }
             catch (FormatException e)
             {
                 throw new ValueRefusedException(key, e.Message + " It cannot be saved to a store.", e);
             }
-            Execute(@"INSERT INTO state (session_id, key_norm, key, value) VALUES ($id, $k, $key, $v)
-                      ON CONFLICT (session_id, key_norm) DO UPDATE SET value = excluded.value",
-                ("$id", sessionId), ("$k", Norm(key)), ("$key", key), ("$v", json));
         }
 
-        protected override void DeleteValue(string sessionId, string key) =>
+        /// <inheritdoc/>
+        protected override void WriteValue(string sessionId, string key, object? value, long version)
+        {
+            Execute(@"INSERT INTO state (session_id, key_norm, key, value, version) VALUES ($id, $k, $key, $v, $ver)
+                      ON CONFLICT (session_id, key_norm) DO UPDATE SET value = excluded.value, version = excluded.version",
+                ("$id", sessionId), ("$k", Norm(key)), ("$key", key), ("$v", Serialize(key, value)), ("$ver", version));
+            Execute("DELETE FROM removed WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Norm(key)));
+        }
+
+        /// <inheritdoc/>
+        protected override void DeleteValue(string sessionId, string key, long version)
+        {
             Execute("DELETE FROM state WHERE session_id = $id AND key_norm = $k", ("$id", sessionId), ("$k", Norm(key)));
+            Execute(@"INSERT INTO removed (session_id, key_norm, key, version) VALUES ($id, $k, $key, $ver)
+                      ON CONFLICT (session_id, key_norm) DO UPDATE SET key = excluded.key, version = excluded.version",
+                ("$id", sessionId), ("$k", Norm(key)), ("$key", key), ("$ver", version));
+        }
 
-        protected override void SaveRun(string sessionId, Guid runId, string name, string status) =>
-            Execute(@"INSERT INTO runs (run_id, session_id, name, status, seq, started_at, updated_at)
-                      VALUES ($run, $id, $name, $status, (SELECT COALESCE(MAX(seq), 0) + 1 FROM runs), $now, $now)
-                      ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at",
-                ("$run", runId.ToString()), ("$id", sessionId), ("$name", name), ("$status", status), ("$now", Now()));
+        /// <inheritdoc/>
+        protected override void SaveCheckpoint(string sessionId, Checkpoint checkpoint)
+        {
+            var now = Now();
+            Execute(@"INSERT INTO runs (run_id, session_id, name, status, started_at, updated_at) VALUES ($run, $id, $name, 'Running', $now, $now)
+                      ON CONFLICT (run_id) DO UPDATE SET status = 'Running', updated_at = excluded.updated_at",
+                ("$run", checkpoint.RunId.ToString()), ("$id", sessionId), ("$name", checkpoint.RunName), ("$now", now));
+            Execute("INSERT OR IGNORE INTO run_nodes (run_id, node) VALUES ($run, $node)", ("$run", checkpoint.RunId.ToString()), ("$node", checkpoint.NodeName));
+        }
 
-        protected override void AddCompletedNode(Guid runId, string nodeName) =>
-            Execute("INSERT OR IGNORE INTO run_nodes (run_id, node) VALUES ($run, $node)", ("$run", runId.ToString()), ("$node", nodeName));
+        /// <inheritdoc/>
+        protected override void SaveRun(string sessionId, Guid runId, string name, string status, DateTimeOffset startedAt, string record) =>
+            Execute(@"INSERT INTO runs (run_id, session_id, name, status, started_at, updated_at, record) VALUES ($run, $id, $name, $status, $started, $now, $record)
+                      ON CONFLICT (run_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at, record = excluded.record",
+                ("$run", runId.ToString()), ("$id", sessionId), ("$name", name), ("$status", status),
+                ("$started", startedAt.ToString("o", CultureInfo.InvariantCulture)), ("$now", Now()), ("$record", record));
 
+        /// <inheritdoc/>
+        protected override void TrimRuns(string sessionId, int keep)
+        {
+            var boundary = Scalar("SELECT seq FROM runs WHERE session_id = $id ORDER BY seq DESC LIMIT 1 OFFSET $keep", ("$id", sessionId), ("$keep", keep));
+            if (boundary == null) return;
+            Execute("DELETE FROM run_nodes WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = $id AND seq <= $b)", ("$id", sessionId), ("$b", boundary));
+            Execute("DELETE FROM runs WHERE session_id = $id AND seq <= $b", ("$id", sessionId), ("$b", boundary));
+        }
+
+        /// <inheritdoc/>
         protected override (Guid RunId, string Status)? LatestRun(string sessionId, string name)
         {
-            using var command = Command("SELECT run_id, status FROM runs WHERE session_id = $id AND name = $name COLLATE NOCASE ORDER BY seq DESC LIMIT 1",
-                ("$id", sessionId), ("$name", name));
-            using var reader = command.ExecuteReader();
-            if (!reader.Read()) return null;
-            return (Guid.Parse(reader.GetString(0)), reader.GetString(1));
+            // Run names compare case-insensitively, beyond ASCII (SQLite's NOCASE is ASCII only); a session keeps few runs.
+            using var reader = Query("SELECT run_id, status, name FROM runs WHERE session_id = $id ORDER BY seq DESC", ("$id", sessionId));
+            while (reader.Read())
+            {
+                if (string.Equals(reader.GetString(2), name, StringComparison.OrdinalIgnoreCase)) return (Guid.Parse(reader.GetString(0)), reader.GetString(1));
+            }
+            return null;
         }
 
+        /// <inheritdoc/>
         protected override IReadOnlyCollection<string> CompletedNodes(Guid runId)
         {
             var nodes = new List<string>();
-            using var command = Command("SELECT node FROM run_nodes WHERE run_id = $run", ("$run", runId.ToString()));
-            using var reader = command.ExecuteReader();
+            using var reader = Query("SELECT node FROM run_nodes WHERE run_id = $run", ("$run", runId.ToString()));
             while (reader.Read()) nodes.Add(reader.GetString(0));
             return nodes;
         }
 
-        public override IReadOnlyList<SessionInfo> ListSessions(string? userId = null) => InTransaction(() =>
+        /// <inheritdoc/>
+        protected override IReadOnlyList<StoredRun> ReadRuns(string sessionId, int last)
+        {
+            var rows = new List<(Guid RunId, string Name, string Status, DateTimeOffset StartedAt, string? Record)>();
+            using (var reader = Query(@"SELECT run_id, name, status, started_at, record FROM
+                    (SELECT * FROM runs WHERE session_id = $id ORDER BY seq DESC LIMIT $n) ORDER BY seq", ("$id", sessionId), ("$n", last)))
+            {
+                while (reader.Read())
+                {
+                    rows.Add((Guid.Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2),
+                        DateTimeOffset.Parse(reader.GetString(3), CultureInfo.InvariantCulture), reader.IsDBNull(4) ? null : reader.GetString(4)));
+                }
+            }
+            return rows.Select(r => new StoredRun(r.RunId, r.Name, r.Status, r.StartedAt, r.Record,
+                r.Record == null ? CompletedNodes(r.RunId) : Array.Empty<string>())).ToList();
+        }
+
+        /// <inheritdoc/>
+        protected override void DeleteSession(string sessionId)
+        {
+            Execute("DELETE FROM run_nodes WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = $id)", ("$id", sessionId));
+            Execute("DELETE FROM runs WHERE session_id = $id", ("$id", sessionId));
+            Execute("DELETE FROM state WHERE session_id = $id", ("$id", sessionId));
+            Execute("DELETE FROM removed WHERE session_id = $id", ("$id", sessionId));
+            Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId));
+        }
+
+        /// <inheritdoc/>
+        protected override void PruneRemovals()
+        {
+            Execute("UPDATE sessions SET pruned_version = version WHERE session_id IN (SELECT session_id FROM removed)");
+            Execute("DELETE FROM removed");
+        }
+
+        /// <inheritdoc/>
+        protected override void Compact()
+        {
+            lock (_lock)
+            {
+                CheckFile();
+                try
+                {
+                    Execute("VACUUM");
+                    Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+                }
+                catch (SqliteException e)
+                {
+                    throw new StoreException(e.SqliteErrorCode == 5 || e.SqliteErrorCode == 6 ? "AgnoStoreBusy" : "AgnoStoreWriteFailed",
+                        $"The store '{Location}' could not be compacted: {e.Message}. Its data is as it was.", e);
+                }
+            }
+        }
+
+        /// <inheritdoc/>
+        public override IReadOnlyList<SessionInfo> ListSessions(string? userId = null) => InTransaction(false, () =>
         {
             var sessions = new List<SessionInfo>();
-            using var command = Command(@"SELECT s.session_id, s.user_id, s.version, s.created_at, s.updated_at,
+            using var reader = Query(@"SELECT s.session_id, s.user_id, s.version, s.created_at, s.updated_at,
                     (SELECT COUNT(*) FROM state t WHERE t.session_id = s.session_id),
                     (SELECT r.status FROM runs r WHERE r.session_id = s.session_id ORDER BY r.seq DESC LIMIT 1)
-                FROM sessions s WHERE $user IS NULL OR s.user_id = $user ORDER BY s.session_id", ("$user", userId));
-            using var reader = command.ExecuteReader();
+                FROM sessions s WHERE $user IS NULL OR s.user_id = $user ORDER BY s.session_norm", ("$user", userId));
             while (reader.Read())
             {
                 sessions.Add(new SessionInfo(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt32(5),
@@ -318,36 +587,48 @@ namespace Agno.Core
             return (IReadOnlyList<SessionInfo>)sessions;
         });
 
-        public override bool RemoveSession(string sessionId) => InTransaction(() =>
-        {
-            Execute("DELETE FROM run_nodes WHERE run_id IN (SELECT run_id FROM runs WHERE session_id = $id)", ("$id", sessionId));
-            Execute("DELETE FROM runs WHERE session_id = $id", ("$id", sessionId));
-            Execute("DELETE FROM state WHERE session_id = $id", ("$id", sessionId));
-            return Execute("DELETE FROM sessions WHERE session_id = $id", ("$id", sessionId)) > 0;
-        });
+        // ---- statements ----------------------------------------------------------------------------------
 
-        private SqliteCommand Command(string sql, params (string Name, object? Value)[] parameters)
+        /// <summary>The statement for <paramref name="sql"/>, prepared on first use and kept: a commit runs the same few every time.</summary>
+        private SqliteCommand Command(string sql, (string Name, object? Value)[] parameters)
         {
-            var command = _connection.CreateCommand();
-            command.CommandText = sql;
-            command.Transaction = _transaction;
-            foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            if (!_commands.TryGetValue(sql, out var command))
+            {
+                command = _connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, _) in parameters) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                _commands[sql] = command;
+            }
+            for (int i = 0; i < parameters.Length; i++) command.Parameters[i].Value = parameters[i].Value ?? DBNull.Value;
             return command;
         }
 
-        private int Execute(string sql, params (string Name, object? Value)[] parameters)
+        private void ForgetCommands()
         {
-            using var command = Command(sql, parameters);
-            return command.ExecuteNonQuery();
+            foreach (var command in _commands.Values) command.Dispose();
+            _commands.Clear();
         }
+
+        private SqliteDataReader Query(string sql, params (string Name, object? Value)[] parameters) => Command(sql, parameters).ExecuteReader();
+
+        private int Execute(string sql, params (string Name, object? Value)[] parameters) => Command(sql, parameters).ExecuteNonQuery();
 
         private object? Scalar(string sql, params (string Name, object? Value)[] parameters)
         {
-            using var command = Command(sql, parameters);
-            var result = command.ExecuteScalar();
+            var result = Command(sql, parameters).ExecuteScalar();
             return result is DBNull ? null : result;
         }
 
-        public override void Dispose() => _connection.Dispose();
+        /// <summary>Closes the file: sessions opened from the store then fail with <see cref="StoreException"/> (AgnoStoreClosed). Disposing again does nothing.</summary>
+        public override void Dispose()
+        {
+            lock (_lock)
+            {
+                if (_disposed) return;
+                _disposed = true;
+                ForgetCommands();
+                _connection.Dispose();
+            }
+        }
     }
 }

@@ -23,6 +23,7 @@ namespace Agno.Core
     /// </summary>
     public class TypedJsonCodec
     {
+        /// <summary>The shared codec for .NET values (it holds no state).</summary>
         public static TypedJsonCodec Instance { get; } = new TypedJsonCodec();
 
         private static readonly (string Name, IEqualityComparer Comparer)[] Comparers =
@@ -231,6 +232,8 @@ namespace Agno.Core
             typeof(OrderedDictionary).GetField("_comparer", BindingFlags.Instance | BindingFlags.NonPublic)
             ?? typeof(OrderedDictionary).GetField("comparer", BindingFlags.Instance | BindingFlags.NonPublic);
 
+        /// <summary>Reads one value (a JSON object written by <see cref="Write"/>), nested <paramref name="depth"/> levels down: a subclass reads the values inside its own with it.</summary>
+        /// <exception cref="FormatException">The JSON is not a value this codec (or the subclass) wrote; the message says what is wrong.</exception>
         protected object? Read(JsonElement e, int depth)
         {
             if (depth > DefaultValueCopier.MaxDepth) throw new FormatException($"The stored value is nested more than {DefaultValueCopier.MaxDepth} levels deep.");

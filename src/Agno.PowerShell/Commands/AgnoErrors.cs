@@ -45,12 +45,6 @@ namespace Agno.Commands
             // A step that failed on Agno's own terms (another host unreachable, its process gone) says what kind.
             StepFailedException { InnerException: AgnoException inner } => Category(inner),
             StepFailedException _ => ErrorCategory.OperationStopped,
-            StoreException s => s.ErrorId switch
-            {
-                "AgnoSessionUserMismatch" => ErrorCategory.PermissionDenied,
-                "AgnoStoreNotFound" => ErrorCategory.ObjectNotFound,
-                _ => ErrorCategory.ResourceUnavailable,
-            },
             _ => e.Kind switch
             {
                 AgnoErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
@@ -58,6 +52,8 @@ namespace Agno.Commands
                 AgnoErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
                 AgnoErrorKind.InvalidData => ErrorCategory.InvalidData,
                 AgnoErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
+                AgnoErrorKind.WriteFailed => ErrorCategory.WriteError,
+                AgnoErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
                 AgnoErrorKind.Conflict => ErrorCategory.InvalidResult,
                 AgnoErrorKind.Timeout => ErrorCategory.OperationTimeout,
                 AgnoErrorKind.Stopped => ErrorCategory.OperationStopped,

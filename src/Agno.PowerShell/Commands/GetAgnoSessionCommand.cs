@@ -27,7 +27,7 @@ namespace Agno.Commands
         {
             try
             {
-                var store = StoreCache.Resolve(this, Store, create: false)!;
+                var store = StoreCache.Resolve(this, Store, StoreCreation.None)!;
                 var patterns = (SessionId ?? new[] { "*" }).Select(p => new WildcardPattern(p, WildcardOptions.IgnoreCase)).ToList();
                 foreach (var info in store.ListSessions(UserId).Where(i => patterns.Any(p => p.IsMatch(i.SessionId))))
                 {

@@ -38,7 +38,10 @@ namespace Agno.Commands
         [Parameter]
         public SwitchParameter NoEnumerate { get; set; }
 
-        protected override void ProcessRecord()
+        // A stored session's read can fail too (its store deleted or replaced): reported for this input, as a missing key is.
+        protected override void ProcessRecord() => ForItem(Process);
+
+        private void Process()
         {
             var state = SessionRegistry.Require(this, Session).State;
             bool literal = ParameterSetName == ParameterSets.LiteralKey;

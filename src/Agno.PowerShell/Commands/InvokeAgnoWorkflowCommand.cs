@@ -14,6 +14,10 @@ namespace Agno.Commands
         [ValidateNotNull]
         public WorkflowNode Workflow { get; set; } = null!;
 
+        /// <summary>The session to run on; sessions piped in each get a run.</summary>
+        [Parameter(ValueFromPipeline = true)]
+        public override AgnoSession? Session { get; set; }
+
         /// <summary>How long the whole run may take; past that its running steps are stopped and the run fails (completed steps stay).</summary>
         [Parameter]
         [ValidateRange(1, int.MaxValue)]

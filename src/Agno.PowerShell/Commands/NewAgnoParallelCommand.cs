@@ -10,14 +10,10 @@ namespace Agno.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.New, "AgnoParallel")]
     [OutputType(typeof(ParallelNode))]
-    public sealed class NewAgnoParallelCommand : AgnoCmdlet, IDynamicParameters
+    public sealed class NewAgnoParallelCommand : NewNodeCommand, IDynamicParameters
     {
         private readonly ParallelSettings _settings = new ParallelSettings();
         private SettingsParameters? _parameters;
-
-        [Parameter(Mandatory = true, Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string Name { get; set; } = "";
 
         [Parameter(Mandatory = true, Position = 1)]
         [ValidateNotNullOrEmpty]
@@ -32,11 +28,11 @@ namespace Agno.Commands
         /// <inheritdoc/>
         public object GetDynamicParameters() => (_parameters ??= new SettingsParameters(_settings)).Parameters;
 
-        protected override void EndProcessing() => Terminating(() =>
+        private protected override WorkflowNode MakeNode()
         {
             _parameters?.Apply();
             bool mergeGiven = _parameters != null && (_parameters.IsSet(nameof(ParallelSettings.MergeStrategy)) || _parameters.IsSet(nameof(ParallelSettings.Reducer)));
-            WriteObject(_settings.Build(this, Name, Step, TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null, mergeGiven));
-        });
+            return _settings.Build(this, Name, Step, TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null, mergeGiven);
+        }
     }
 }

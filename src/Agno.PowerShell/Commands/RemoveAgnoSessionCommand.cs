@@ -23,7 +23,7 @@ namespace Agno.Commands
             ISessionStore store;
             try
             {
-                store = StoreCache.Resolve(this, Store, create: false)!;
+                store = StoreCache.Resolve(this, Store, StoreCreation.None)!;
             }
             catch (Exception e) when (e is AgnoException || e is ArgumentException)
             {

@@ -32,7 +32,10 @@ namespace Agno.Commands
 
         private protected override bool ChangesState => true;
 
-        protected override void ProcessRecord()
+        // A stored session's read can fail too (its store deleted or replaced): reported as any failed removal is.
+        protected override void ProcessRecord() => ForItem(Process);
+
+        private void Process()
         {
             var session = SessionRegistry.Require(this, Session);
             bool literal = ParameterSetName == ParameterSets.LiteralKey;
@@ -50,13 +53,22 @@ namespace Agno.Commands
             var targets = selections.SelectMany(s => s.Matches).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             if (targets.Count == 0) return;
             if (!ShouldChange($"{string.Join(", ", targets.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Remove")) return;
-            ForItem(() =>
+            StateCommit? commit = null;
+            try
             {
-                // All at once: removed on a fork, then committed as one change.
-                var fork = session.State.Fork();
-                foreach (var key in targets) fork.Remove(key);
-                session.State.Apply(fork.GetDelta());
-            });
+                // All at once, as one change, from what this process last read.
+                commit = session.State.Change(state =>
+                {
+                    foreach (var key in targets) state.Remove(key);
+                });
+            }
+            catch (StoreConflictException refused)
+            {
+                StoreWarnings.Write(this, refused.Conflicts);
+                throw;
+            }
+            // A stored session's commit that met another process's change to a key says so.
+            StoreWarnings.Write(this, commit?.Conflicts);
         }
     }
 }

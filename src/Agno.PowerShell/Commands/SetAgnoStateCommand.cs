@@ -45,16 +45,15 @@ namespace Agno.Commands
         }
 
         private bool SetOne(AgnoSession session) =>
-            ShouldChange($"key '{Key}' of session {session.SessionId}", "Set") && ForItem(() => session.State.Set(Key, Value));
+            ShouldChange($"key '{Key}' of session {session.SessionId}", "Set") && Commit(session, state => state.Set(Key, Value));
 
         private bool SetMany(AgnoSession session)
         {
             var keys = InputObject.Keys.Cast<object>().Select(k => k?.ToString() ?? "").ToList();
             if (!ShouldChange($"keys {string.Join(", ", keys.Select(k => "'" + k + "'"))} of session {session.SessionId}", "Set")) return false;
-            return ForItem(() =>
+            // All or nothing: every value is copied into a fork first, then committed at once.
+            return Commit(session, state =>
             {
-                // All or nothing: every value is copied into a fork first, then committed at once.
-                var fork = session.State.Fork();
                 foreach (DictionaryEntry entry in InputObject)
                 {
                     if (!(entry.Key is string key))
@@ -62,10 +61,29 @@ namespace Agno.Commands
                         throw new AgnoArgumentException(
                             $"The dictionary has a key of type [{entry.Key.GetType().Name}] ('{entry.Key}'); keys must be strings. Nothing was stored.", entry.Key);
                     }
-                    fork.Set(key, entry.Value);
+                    state.Set(key, entry.Value);
                 }
-                session.State.Apply(fork.GetDelta());
             });
         }
+
+        /// <summary>
+        /// Makes the change as one commit, made from what this process last read (so that a stored
+        /// session merges it with what other processes committed since, by the session's rules), and
+        /// warns of each such meeting (AgnoStoreConflict).
+        /// </summary>
+        private bool Commit(AgnoSession session, System.Action<AgnoState> change) => ForItem(() =>
+        {
+            StateCommit? commit;
+            try
+            {
+                commit = session.State.Change(change);
+            }
+            catch (StoreConflictException refused)
+            {
+                StoreWarnings.Write(this, refused.Conflicts);
+                throw;
+            }
+            StoreWarnings.Write(this, commit?.Conflicts);
+        });
     }
 }

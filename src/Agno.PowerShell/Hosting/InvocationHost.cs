@@ -17,7 +17,7 @@ namespace Agno.Hosting
     /// happen on the caller's pipeline thread is posted to the <see cref="PipelineQueue"/>, which the
     /// cmdlet pumps until the run and every step it started have finished.
     /// </summary>
-    internal sealed class InvocationHost : IRunObserver, IDisposable
+    internal sealed class InvocationHost : IRunObserver, IBranchObserver, IDisposable
     {
         private static readonly AsyncLocal<InvocationHost?> CurrentHost = new AsyncLocal<InvocationHost?>();
 
@@ -32,17 +32,21 @@ namespace Agno.Hosting
         private readonly IStepInvoker _runspace;
         private readonly IStepInvoker _inline;
         private readonly IStepInvoker _remote;
+        private readonly StepStreams _streams;
 
-        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node)
+        /// <param name="ordered">Write each pipeline branch's output in input order (-Ordered), not as it comes.</param>
+        public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node, bool ordered = false)
         {
             _cmdlet = cmdlet;
             _isolation = isolation;
             var caller = CallerContext.Capture(cmdlet);
             if (caller.Progress != ActionPreference.SilentlyContinue && caller.Progress != ActionPreference.Ignore)
             {
-                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node));
+                var feed = (node as ParallelNode)?.Feed;
+                _progress = new RunProgress(WriteProgressSafely, $"{cmdlet.MyInvocation.MyCommand.Name} '{node.Name}'", CountSteps(node),
+                    feed == null ? (Func<int>?)null : () => feed.Added);
             }
-            var streams = new StepStreams(cmdlet, _queue, _progress);
+            var streams = _streams = new StepStreams(cmdlet, _queue, _progress, ordered ? new OrderedOutput() : null);
             // One invoker per way of running a script; a step's own isolation or target picks among them.
             _runspace = new RunspaceStepInvoker(caller, streams);
             _inline = new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace);
@@ -85,18 +89,43 @@ namespace Agno.Hosting
             if (WriteFailure == null) _progress?.Complete();
         }
 
+        /// <summary>Does the queued work on the pipeline thread until <paramref name="done"/> completes or the run has ended.</summary>
+        public void PumpUntil(Task done)
+        {
+            _queue.PumpUntil(done, () => _progress?.Refresh(), e =>
+            {
+                WriteFailure ??= e;
+                Stop();
+            });
+        }
+
         /// <summary>
-        /// Runs a step's script for <paramref name="own"/> (the step's session): at <paramref name="target"/>
-        /// when it has one, else as its own <paramref name="isolation"/> or the invocation's says.
+        /// Runs a step's script for <paramref name="own"/> (the step's session), with $_ the <paramref name="item"/>
+        /// it runs for, if any: at <paramref name="target"/> when it has one, else as its own
+        /// <paramref name="isolation"/> or the invocation's says.
         /// </summary>
-        public async Task RunStepAsync(StepScript script, AgnoSession own, StepIsolation? isolation, RemoteTarget? target, CancellationToken cancellationToken)
+        public async Task RunStepAsync(StepScript script, AgnoSession own, StepItem? item, StepIsolation? isolation, RemoteTarget? target, CancellationToken cancellationToken)
         {
             _queue.Enter();
             try
             {
                 var invoker = target != null ? _remote : InvokerFor(isolation ?? _isolation);
-                var output = await invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step", target: target), cancellationToken).ConfigureAwait(false);
+                var output = await invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "step", item: item, target: target), cancellationToken).ConfigureAwait(false);
                 own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
+            }
+            finally
+            {
+                _queue.Exit();
+            }
+        }
+
+        /// <summary>Runs a control-flow node's question (a condition, a selector) for <paramref name="own"/>, as a step is run, and returns what it wrote.</summary>
+        public async Task<IList<object?>> RunQuestionAsync(StepScript script, AgnoSession own, CancellationToken cancellationToken)
+        {
+            _queue.Enter();
+            try
+            {
+                return await InvokerFor(_isolation).InvokeAsync(new StepRequest(script, own, own.NodeName ?? "condition", forwardsOutput: false), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -138,6 +167,13 @@ namespace Agno.Hosting
             if (node.Kind == NodeKind.Step) _progress?.StepFinished(node);
         }
 
+        void IBranchObserver.BranchSettled(NodeRecord parallel, int index, NodeRecord branch)
+        {
+            if (parallel.Parent != null) return; // a nested node's branches are not the invocation's items
+            _streams.Release(index);
+            _progress?.ItemDone();
+        }
+
         private void WriteProgressSafely(ProgressRecord record)
         {
             if (!Stopping) _cmdlet.WriteProgress(record);
@@ -153,6 +189,9 @@ namespace Agno.Hosting
                     Step _ => 1,
                     ParallelNode p => p.Branches.Sum(CountSteps),
                     Workflow w => w.Steps.Sum(CountSteps),
+                    ConditionNode c => Math.Max(c.ThenNodes.Sum(CountSteps), c.ElseNodes.Sum(CountSteps)),
+                    LoopNode l => l.Steps.Sum(CountSteps),
+                    RouterNode r => r.Routes.Sum(route => route.Value.Sum(CountSteps)),
                     _ => 0,
                 };
             }

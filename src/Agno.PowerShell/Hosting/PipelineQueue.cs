@@ -78,6 +78,31 @@ namespace Agno.Hosting
             _work.CompleteAdding(); // later posts are dropped
         }
 
+        /// <summary>
+        /// Does queued work until <paramref name="done"/> has completed or the queue has (the run ended):
+        /// what a pipeline form does between two items, so that the branches' writes and Inline steps go
+        /// on while it waits for room for the next item. Work already queued is done first, waiting for nothing.
+        /// </summary>
+        public void PumpUntil(Task done, Action idle, Action<Exception> failed)
+        {
+            if (!OnPipelineThread) throw new InvalidOperationException("The pipeline queue is pumped by another thread than the one that made it.");
+            // Wakes the pump the moment the wait is over, rather than at its next look.
+            if (!done.IsCompleted) done.ContinueWith(_ => Post(() => { }), TaskContinuationOptions.ExecuteSynchronously);
+            while (!_work.IsCompleted)
+            {
+                try
+                {
+                    if (_work.TryTake(out var work, done.IsCompleted ? 0 : 100)) work();
+                    else if (done.IsCompleted) break;
+                    idle();
+                }
+                catch (Exception e)
+                {
+                    failed(e);
+                }
+            }
+        }
+
         public void Dispose() => _work.Dispose();
     }
 }

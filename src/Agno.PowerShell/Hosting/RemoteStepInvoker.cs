@@ -15,7 +15,7 @@ namespace Agno.Hosting
     /// PSSession, or in a child pwsh (<see cref="RemoteTarget"/>). The step gets a typed copy of its
     /// session and state (<see cref="RemoteStepProtocol"/>); its records come back tagged
     /// <c>[step@host]</c>; when it completes, what it changed comes back and is applied to the step's own
-    /// state, which the engine then merges as any step's. A step that fails, is stopped or loses its
+    /// state, which the engine then merges as any step's (and its Stop-AgnoWorkflow stops the run here). A step that fails, is stopped or loses its
     /// connection brings nothing back.
     /// </summary>
     internal sealed class RemoteStepInvoker : IStepInvoker
@@ -46,10 +46,12 @@ namespace Agno.Hosting
                 var ps = System.Management.Automation.PowerShell.Create();
                 ps.Runspace = connection.Runspace;
                 ps.AddScript(RemoteBootstrap.StepScript).AddParameter("AgnoRequest", payload).AddParameter("AgnoResultTag", output.Tag);
-                _streams.Attach(ps, label, request.ForwardsOutput, output, separateStreams: true);
+                _streams.Attach(ps, request, label, output, separateStreams: true);
                 await RunAsync(ps, output.Collection, connection, cancellationToken).ConfigureAwait(false);
                 if (!output.EndReached) throw StepOutput.CalledExit(label);
-                request.Session?.State.Apply(RemoteStepProtocol.DecodeDelta(output.Result!));
+                var (delta, stopped, stopReason) = RemoteStepProtocol.DecodeResult(output.Result!);
+                request.Session?.State.Apply(delta);
+                if (stopped) request.Session?.StopRun(stopReason);
                 return output.Results;
             }
             finally

@@ -12,17 +12,18 @@ namespace Agno.Hosting
     /// What crosses to a remote step and back, in the store's typed JSON (never PowerShell's CliXml,
     /// which turns a List[int] into an ArrayList and objects into Deserialized.* bags). Both sides run
     /// this assembly: the caller encodes the request (the step's code, its copies of variables and
-    /// arguments, the caller's preferences, and its session: ids, input, metadata and state) and decodes
-    /// the delta; the far side (<see cref="RemoteStepScope"/>) does the reverse.
+    /// arguments, the pipeline item it runs for, the caller's preferences, and its session: ids, input,
+    /// metadata and state) and decodes the result (the delta, and whether the step stopped the run); the
+    /// far side (<see cref="RemoteStepScope"/>) does the reverse.
     /// </summary>
     internal static class RemoteStepProtocol
     {
         public const string Code = "Code", File = "File", Location = "Location", Functions = "Functions", Modules = "Modules",
-            Variables = "Variables", Arguments = "Arguments", Session = "Session";
+            Variables = "Variables", Arguments = "Arguments", Item = "Item", Session = "Session";
 
         public const string SessionId = "Id", UserId = "UserId", Input = "Input", Metadata = "Metadata", State = "State";
 
-        private const string Set = "Set", Removed = "Removed";
+        private const string Set = "Set", Removed = "Removed", Stopped = "Stopped", StopReason = "StopReason";
 
         /// <summary>The request for <paramref name="request"/> run at <paramref name="target"/>; the caller's location and script file go only to this machine.</summary>
         public static string EncodeRequest(StepRequest request, CallerContext caller, RemoteTarget target)
@@ -44,6 +45,8 @@ namespace Agno.Hosting
                 [Modules] = script.Modules.Count == 0 ? null : script.Modules.ToArray(),
                 [Variables] = variables,
                 [Arguments] = request.Arguments ?? script.Arguments,
+                // In an array, as the bootstrap takes it, so that an item that is $null is still an item.
+                [Item] = request.Item == null ? null : new[] { request.Item.Value },
             };
             Dictionary<string, object?>? state = null;
             if (request.Session is AgnoSession session)
@@ -62,25 +65,27 @@ namespace Agno.Hosting
             return Encode(message, state, "sent to where the step runs");
         }
 
-        /// <summary>What a remote step changed, to send back.</summary>
-        public static string EncodeDelta(StateDelta delta)
+        /// <summary>What a remote step changed, and whether it stopped the run (Stop-AgnoWorkflow) with what reason, to send back.</summary>
+        public static string EncodeResult(StateDelta delta, bool stopped, string? stopReason)
         {
             var set = delta.Changes.Where(c => !c.IsRemoval).ToDictionary(c => c.Key, c => c.Value, StringComparer.OrdinalIgnoreCase);
             var message = new Hashtable(StringComparer.OrdinalIgnoreCase)
             {
                 [Set] = new Hashtable(set, StringComparer.OrdinalIgnoreCase),
                 [Removed] = delta.RemovedKeys.ToArray(),
+                [Stopped] = stopped,
+                [StopReason] = stopReason,
             };
             return Encode(message, set, "sent back from where the step ran");
         }
 
-        /// <summary>The delta a remote step sent back, to apply to the step's own state.</summary>
-        public static StateDelta DecodeDelta(string json)
+        /// <summary>What a remote step sent back: the delta to apply to the step's own state, and its stop of the run, if it asked for one.</summary>
+        public static (StateDelta Delta, bool Stopped, string? StopReason) DecodeResult(string json)
         {
             var message = (Hashtable)PSTypedJsonCodec.Instance.Deserialize(json)!;
             var set = ((Hashtable)message[Set]!).Cast<DictionaryEntry>().Select(e => StateChange.Set((string)e.Key, e.Value));
             var removed = ((string[])message[Removed]!).Select(StateChange.Remove);
-            return StateDelta.FromChanges(set.Concat(removed));
+            return (StateDelta.FromChanges(set.Concat(removed)), (bool)message[Stopped]!, (string?)message[StopReason]);
         }
 
         /// <summary>The request, decoded on the far side.</summary>

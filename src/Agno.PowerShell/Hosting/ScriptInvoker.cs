@@ -39,11 +39,13 @@ namespace Agno.Hosting
         {
             var (variables, arguments) = request.Script.CopiesForRun();
             var ps = CreatePipeline(runspace, request, variables);
-            var output = _streams.Attach(ps, request.Label, request.ForwardsOutput);
+            var output = _streams.Attach(ps, request);
             ps.AddParameter("AgnoStepSession", request.Session)
                 .AddParameter("AgnoStepVariables", variables.Count == 0 ? null : variables)
                 .AddParameter("AgnoStepArguments", request.Arguments ?? arguments)
-                .AddParameter("AgnoStepEnd", output.End);
+                .AddParameter("AgnoStepEnd", output.End)
+                // $_ is a copy for this run, so that a retry never sees what an earlier attempt did to it.
+                .AddParameter("AgnoStepItem", request.Item == null ? null : new[] { Agno.Values.PSValueCopier.Instance.Copy(request.Item.Value) });
             return new ScriptRun(ps, output, runspace, request);
         }
     }

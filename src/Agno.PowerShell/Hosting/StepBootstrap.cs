@@ -3,12 +3,13 @@ namespace Agno.Hosting
     /// <summary>
     /// The script every step runs in. The step's code runs in a child scope of it, which holds what the
     /// step is given: copies of $using: values and -Variable variables, -Function functions, -Module
-    /// modules, $AgnoSession, the caller's location, and the file its code came from (so that
+    /// modules, $AgnoSession, $_ (a copy of the pipeline item it runs for), the caller's location, and the file its code came from (so that
     /// $PSScriptRoot, $PSCommandPath and error positions are the script's own). Warning, verbose, debug
     /// and information records are merged into the output so that they reach the caller in the order
     /// written (and under Inline, where a nested pipeline would write them straight to the host, at
     /// all); <see cref="StepStreams"/> sorts them out again. The last thing written is the end marker:
-    /// missing, the code called exit. Pooled runspaces hold it as a function, compiled once; it is kept
+    /// missing, the code called exit. Stop-AgnoWorkflow ends the code early and successfully (its error
+    /// is caught here). Pooled runspaces hold it as a function, compiled once; it is kept
     /// small, as every line costs every step.
     /// </summary>
     internal static class StepBootstrap
@@ -24,14 +25,15 @@ namespace Agno.Hosting
         public static readonly string SeparateStreamsScript = Template.Replace("{Merge}", "");
 
         private const string Template = @"
-param($AgnoStepCode, $AgnoStepFile, $AgnoStepLocation, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepEnd)
+param($AgnoStepCode, $AgnoStepFile, $AgnoStepLocation, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepEnd, [object[]]$AgnoStepItem)
 if ($AgnoStepLocation) { Set-Location -LiteralPath $AgnoStepLocation }
 if ($AgnoStepVariables) { foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) } }
 if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) } }
 if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
+if ($null -ne $AgnoStepItem) { $_ = $AgnoStepItem[0] }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [System.Management.Automation.Language.Parser]::ParseInput($AgnoStepCode, $AgnoStepFile, [ref]$null, [ref]$null).GetScriptBlock() }
-& $AgnoStepCode @AgnoStepArguments{Merge}
+try { & $AgnoStepCode @AgnoStepArguments{Merge} } catch { if ($_.FullyQualifiedErrorId -ne 'AgnoWorkflowStopped') { throw } }
 $AgnoStepEnd
 ";
     }

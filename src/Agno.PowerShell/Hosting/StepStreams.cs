@@ -23,22 +23,29 @@ namespace Agno.Hosting
         private readonly PSCmdlet _cmdlet;
         private readonly PipelineQueue _queue;
         private readonly RunProgress? _progress;
+        private readonly OrderedOutput? _ordered;
 
-        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress)
+        /// <param name="ordered">Under -Ordered, where pipeline branches' output waits for its turn.</param>
+        public StepStreams(PSCmdlet cmdlet, PipelineQueue queue, RunProgress? progress, OrderedOutput? ordered)
         {
             _cmdlet = cmdlet;
             _queue = queue;
             _progress = progress;
+            _ordered = ordered;
         }
 
         /// <summary>
-        /// Listens to <paramref name="ps"/>'s streams; pass the result's Collection to Invoke. A pipeline in
-        /// this process has its warning, verbose, debug and information records merged into its output (in
-        /// the order written); one in another process (<paramref name="separateStreams"/>) sends them in
-        /// their own streams, and its end in <paramref name="output"/>'s form.
+        /// Listens to the streams of <paramref name="ps"/>, which runs <paramref name="request"/>; pass the
+        /// result's Collection to Invoke. A pipeline in this process has its warning, verbose, debug and
+        /// information records merged into its output (in the order written); one in another process
+        /// (<paramref name="separateStreams"/>) sends them in their own streams, and its end in
+        /// <paramref name="output"/>'s form. Records are tagged with <paramref name="label"/>, or the request's.
         /// </summary>
-        public StepOutput Attach(System.Management.Automation.PowerShell ps, string label, bool forwardOutput, StepOutput? output = null, bool separateStreams = false)
+        public StepOutput Attach(System.Management.Automation.PowerShell ps, StepRequest request, string? label = null, StepOutput? output = null, bool separateStreams = false)
         {
+            label ??= request.Label;
+            bool forwardOutput = request.ForwardsOutput;
+            var holdAs = _ordered != null ? request.Item : null;
             var step = output ?? new StepOutput();
             var tag = "[" + label + "] ";
             var collection = step.Collection;
@@ -48,7 +55,9 @@ namespace Agno.Hosting
                 if (step.TakeEnd(item?.BaseObject) || ForwardRecord(item?.BaseObject, tag, label)) return;
                 lock (step.Results) step.Results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
                 // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
-                if (forwardOutput) Post(() => _cmdlet.WriteObject(item));
+                if (!forwardOutput) return;
+                if (holdAs != null) _ordered!.Hold(holdAs.Index, item);
+                else Post(() => _cmdlet.WriteObject(item));
             };
             var streams = ps.Streams;
             if (separateStreams)
@@ -116,6 +125,13 @@ namespace Agno.Hosting
             {
                 _cmdlet.WriteError(new ErrorRecord(record, record.Exception) { ErrorDetails = record.ErrorDetails });
             }
+        }
+
+        /// <summary>Writes what a pipeline branch wrote under -Ordered, now that its turn has come.</summary>
+        public void Release(int index)
+        {
+            var items = _ordered?.Release(index);
+            if (items != null) Post(() => { foreach (var item in items) _cmdlet.WriteObject(item); });
         }
 
         private void Post(System.Action write) => _queue.Post(() =>

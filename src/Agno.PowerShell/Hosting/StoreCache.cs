@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Concurrent;
-using System.IO;
 using System.Management.Automation;
 using Agno.Core;
 using Agno.Values;
@@ -16,35 +15,38 @@ namespace Agno.Hosting
     {
         public const string EnvironmentVariable = "AGNO_STORE";
 
-        private static readonly ConcurrentDictionary<string, Lazy<ISessionStore>> Stores =
-            new ConcurrentDictionary<string, Lazy<ISessionStore>>(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, Lazy<SqliteSessionStore>> Stores =
+            new ConcurrentDictionary<string, Lazy<SqliteSessionStore>>(StringComparer.Ordinal);
 
         /// <summary>
         /// The store at <paramref name="path"/> (resolved against the caller's location), or $env:AGNO_STORE's,
-        /// or null. Only <paramref name="create"/> makes a store where there is none.
+        /// or null. What is created where there is nothing is <paramref name="creation"/>'s to say.
         /// </summary>
-        public static ISessionStore? Resolve(PSCmdlet caller, string? path, bool create = true)
+        public static ISessionStore? Resolve(PSCmdlet caller, string? path, StoreCreation creation)
         {
             if (string.IsNullOrWhiteSpace(path)) path = Environment.GetEnvironmentVariable(EnvironmentVariable);
             if (string.IsNullOrWhiteSpace(path)) return null;
-            var full = caller.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-            if (!create && !File.Exists(full))
+            var full = System.IO.Path.GetFullPath(caller.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path));
+            if (Stores.TryGetValue(full, out var cached) && cached.IsValueCreated && !cached.Value.IsCurrent && Stores.TryRemove(full, out _))
             {
-                throw new StoreException("AgnoStoreNotFound", $"There is no store at '{full}'. Check the path; New-AgnoSession -Store creates one.");
+                // Its file was deleted or replaced: the sessions opened on it keep failing (they never
+                // touch the new file); what is opened from now on uses the file at the path now.
+                cached.Value.Dispose();
             }
-            full = Path.GetFullPath(full);
-            if (Stores.TryGetValue(full, out var cached) && cached.IsValueCreated && !File.Exists(full) && Stores.TryRemove(full, out _))
-            {
-                cached.Value.Dispose(); // its file was deleted: a new store is made below
-            }
-            var lazy = Stores.GetOrAdd(full, p => new Lazy<ISessionStore>(() => new SqliteSessionStore(p, PSTypedJsonCodec.Instance)));
+            var lazy = Stores.GetOrAdd(full, p => new Lazy<SqliteSessionStore>(() => new SqliteSessionStore(p, PSTypedJsonCodec.Instance, creation: creation)));
             try
             {
                 return lazy.Value;
             }
-            catch
+            catch (StoreException e)
             {
                 Stores.TryRemove(full, out _); // a store that failed to open is tried afresh next time
+                if (e.ErrorId == "AgnoStoreFolderNotFound") throw new StoreException(e.ErrorId, e.Message + " Add -Force to create it.", e);
+                throw;
+            }
+            catch
+            {
+                Stores.TryRemove(full, out _);
                 throw;
             }
         }

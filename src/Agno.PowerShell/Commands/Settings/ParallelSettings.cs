@@ -40,7 +40,7 @@ namespace Agno.Commands
         /// </summary>
         internal ParallelNode Build(PSCmdlet caller, string name, IReadOnlyList<WorkflowNode?> branches, TimeSpan? timeout, bool mergeGiven)
         {
-            var node = new ParallelNode(name) { ThrottleLimit = ThrottleLimit, ErrorPolicy = ErrorPolicy, Timeout = timeout };
+            var node = Configure(new ParallelNode(name), caller, timeout, mergeGiven);
             for (int i = 0; i < branches.Count; i++)
             {
                 var branch = branches[i] ?? throw new AgnoArgumentException($"Branch {i + 1} of parallel '{name}' is null; pass steps, workflows or parallel nodes.", name);
@@ -53,6 +53,18 @@ namespace Agno.Commands
                     throw AgnoErrors.Argument(e, branch.Name);
                 }
             }
+            return node;
+        }
+
+        /// <summary>A parallel node with these options whose branches come from <paramref name="feed"/> (the pipeline form).</summary>
+        internal ParallelNode Build(PSCmdlet caller, string name, BranchFeed feed, TimeSpan? timeout, bool mergeGiven) =>
+            Configure(new ParallelNode(name, feed), caller, timeout, mergeGiven);
+
+        private ParallelNode Configure(ParallelNode node, PSCmdlet caller, TimeSpan? timeout, bool mergeGiven)
+        {
+            node.ThrottleLimit = ThrottleLimit;
+            node.ErrorPolicy = ErrorPolicy;
+            node.Timeout = timeout;
             if (mergeGiven) node.MergePolicy = Policy(caller, MergeStrategy, Reducer);
             return node;
         }

@@ -63,11 +63,20 @@ namespace Agno.Commands
         private static readonly string[] SshOnly = { nameof(UserName), nameof(KeyFilePath), nameof(Port), nameof(Subsystem), nameof(Options) };
 
         /// <summary>
-        /// The hosts and sessions given, in order, as targets (none when neither was given); with
-        /// <paramref name="processIsolation"/>, the child-process target's idle timeout may be given too.
-        /// Refuses parameters that do not go together, and a key file that does not exist.
+        /// Where scripts given with these settings run, one entry a place, at least one: the hosts or
+        /// sessions given, in order; else, with <paramref name="processIsolation"/>, a child process (the
+        /// shared one unless -IdleTimeoutSeconds was given); else null, this process. Refuses parameters
+        /// that do not go together, and a key file that does not exist.
         /// </summary>
-        internal IReadOnlyList<RemoteTarget> Targets(PSCmdlet caller, SettingsParameters bound, bool processIsolation)
+        internal IReadOnlyList<RemoteTarget?> Places(PSCmdlet caller, SettingsParameters bound, bool processIsolation)
+        {
+            var targets = Targets(caller, bound, processIsolation);
+            if (targets.Count > 0) return targets;
+            if (!processIsolation) return new RemoteTarget?[] { null };
+            return new RemoteTarget?[] { bound.IsSet(nameof(IdleTimeoutSeconds)) ? new ProcessTarget(IdleTimeout) : ProcessTarget.Default };
+        }
+
+        private IReadOnlyList<RemoteTarget> Targets(PSCmdlet caller, SettingsParameters bound, bool processIsolation)
         {
             bool hosts = bound.IsSet(nameof(HostName)), sessions = bound.IsSet(nameof(PSSession));
             if (hosts && sessions)
@@ -94,10 +103,6 @@ namespace Agno.Commands
             }
             return HostName!.Select(name => (RemoteTarget)ParseHost(name, keyFile)).ToList();
         }
-
-        /// <summary>The child-process target for -Isolation Process steps made here: the shared one unless -IdleTimeoutSeconds was given.</summary>
-        internal ProcessTarget ChildProcessTarget(SettingsParameters bound) =>
-            bound.IsSet(nameof(IdleTimeoutSeconds)) ? new ProcessTarget(IdleTimeout) : ProcessTarget.Default;
 
         private TimeSpan IdleTimeout => TimeSpan.FromSeconds(IdleTimeoutSeconds);
 

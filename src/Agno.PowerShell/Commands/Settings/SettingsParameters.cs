@@ -30,12 +30,8 @@ namespace Agno.Commands
             foreach (var (group, property) in _properties)
             {
                 var attributes = new Collection<Attribute>(property.GetCustomAttributes().ToList());
-                Parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, property.PropertyType, attributes)
-                {
-                    Value = property.GetValue(group),
-                    // Setting Value marks a parameter as set; only binding should.
-                    IsSet = false,
-                });
+                // No value is given here: a value makes the parameter count as set, and the settings keep their defaults anyway.
+                Parameters.Add(property.Name, new RuntimeDefinedParameter(property.Name, property.PropertyType, attributes));
             }
         }
 
