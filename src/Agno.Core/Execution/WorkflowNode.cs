@@ -161,7 +161,7 @@ namespace Agno.Core
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                var timedOut = new TimedOutException(Name, Timeout!.Value);
+                var timedOut = new TimedOutException(Name, Timeout!.Value, location: Where);
                 record.Finish(NodeStatus.TimedOut, timedOut);
                 throw timedOut;
             }
@@ -180,6 +180,9 @@ namespace Agno.Core
                 environment.Observer?.NodeFinished(record);
             }
         }
+
+        /// <summary>Where the node runs when not in this process (a remote step's host), for its messages.</summary>
+        internal virtual string? Where => null;
 
         /// <summary>Does the node's work on <paramref name="context"/>, committing into its state on success.</summary>
         internal abstract Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken);

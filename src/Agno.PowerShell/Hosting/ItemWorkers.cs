@@ -354,7 +354,7 @@ namespace Agno.Hosting
                 return true;
             }
 
-            /// <summary>The item ran to its end marker: it succeeded, with what it wrote (false when it did not: see <see cref="ScriptRun.CalledExit"/>).</summary>
+            /// <summary>The item ran to its end marker: it succeeded, with what it wrote (false when it did not: see <see cref="StepOutput.CalledExit"/>).</summary>
             private bool Settle(ItemRun run)
             {
                 bool ended = run.Sink.Output.EndReached;
@@ -366,7 +366,7 @@ namespace Agno.Hosting
                 _ps.Streams.ClearStreams();
                 _errors?.Clear();
                 if (run.CancellationToken.IsCancellationRequested) run.Done.TrySetCanceled(run.CancellationToken);
-                else if (!ended) run.Done.TrySetException(ScriptRun.CalledExit(run.Request));
+                else if (!ended) run.Done.TrySetException(StepOutput.CalledExit(run.Request.Label));
                 else run.Done.TrySetResult(run.Sink.Output.Results);
                 return ended;
             }
@@ -386,7 +386,7 @@ namespace Agno.Hosting
                 {
                     run.Registration.Dispose();
                     if (run.CancellationToken.IsCancellationRequested) run.Done.TrySetCanceled(run.CancellationToken);
-                    else if (StoppedTheWorkflow()) run.Done.TrySetResult(run.Sink.Output.Results);
+                    else if (ScriptRun.StoppedTheWorkflow(_ps.InvocationStateInfo.Reason)) run.Done.TrySetResult(run.Sink.Output.Results);
                     else run.Done.TrySetException(Failure(run));
                 }
                 _ps.Dispose();
@@ -394,9 +394,6 @@ namespace Agno.Hosting
                 _group.Ended(_waiting);
             }
 
-            /// <summary>The item called Stop-AgnoWorkflow, which ends it (and the run) successfully.</summary>
-            private bool StoppedTheWorkflow() => _ps.InvocationStateInfo.Reason is IContainsErrorRecord failure
-                && failure.ErrorRecord?.FullyQualifiedErrorId == Agno.Commands.StopAgnoWorkflowCommand.StopErrorId;
 
             /// <summary>Why an item's pipeline ended before the item did (as <see cref="ScriptRun"/> judges a step run on its own).</summary>
             private Exception Failure(ItemRun run)
@@ -404,7 +401,7 @@ namespace Agno.Hosting
                 var state = _ps.InvocationStateInfo;
                 if (state.State == PSInvocationState.Failed && state.Reason != null) return state.Reason;
                 if (state.State == PSInvocationState.Stopped) return new PipelineStoppedException();
-                return ScriptRun.CalledExit(run.Request);
+                return StepOutput.CalledExit(run.Request.Label);
             }
         }
     }
