@@ -524,6 +524,12 @@ if (-not $Quick -and (Test-Path $analysis)) {
     foreach ($line in Get-Content $analysis) { $md.Add($line) }
     $md.Add('')
 }
+$remote = Join-Path $PSScriptRoot 'remote.md'
+if (-not $Quick -and (Test-Path $remote)) {
+    # Remote and process steps need a test sshd: measured apart by bench/Remote.Benchmarks.ps1, which writes this section.
+    foreach ($line in Get-Content $remote) { $md.Add($line) }
+    $md.Add('')
+}
 $md.Add('## Engine (BenchmarkDotNet)')
 $md.Add('')
 $md.Add('Time per operation. `SessionState` is the engine; `RwLockDictionary` is the seed''s design (a `Dictionary` behind a `ReaderWriterLockSlim`, Go''s `sync.RWMutex`), `SeedJsonClone` the seed''s fork (a System.Text.Json round-trip of the whole state), `SeedFullCopy` the seed''s merge (the original''s entries, then each branch''s whole state). `ImmutableDictionary` is not an alternative but the floor of the engine''s design, for scale: a bare `ImmutableDictionary` swapped under a lock, without SessionState''s key checks, value copies and change records. A ratio cell is the row''s median over the column''s: below 1 the row is faster. Sources: `bench/Agno.Benchmarks`.')

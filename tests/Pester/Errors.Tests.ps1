@@ -41,6 +41,23 @@ Describe 'AgnoStepFailed' {
     }
 }
 
+Describe 'Statement-terminating errors in a step' {
+    # Stop-AgnoWorkflow ends a step through an error; were that error caught around the step's code,
+    # every statement-terminating error (1/0, a failed .NET call) would end the whole step.
+    It 'ends only the statement at a statement-terminating error in a step, as a script does, in runspaces, Inline and pipeline items' {
+        $session = New-AgnoSession
+        foreach ($isolation in 'Runspace', 'Inline') {
+            $failed = $null
+            Invoke-AgnoWorkflow (New-AgnoWorkflow w (New-AgnoStep s { 1 / 0; Set-AgnoState -Key "after" -Value 1 })) -Isolation $isolation -ErrorVariable failed -ErrorAction SilentlyContinue
+            Get-AgnoState -Session $session -Key after | Should -Be 1 -Because "under $isolation the step goes on after the failed statement"
+            "$failed" | Should -Match 'divide by zero'
+            Remove-AgnoState -Session $session -Key after
+        }
+        1..2 | Invoke-AgnoParallel { 1 / 0; Set-AgnoState -Key "item$_" -Value 1 } -ErrorAction SilentlyContinue
+        @(Get-AgnoState -Session $session).Key | Sort-Object | Should -Be @('item1', 'item2')
+    }
+}
+
 Describe 'AgnoParallelFailed' {
     It 'names the failed branch, keeps its inner error, cancels a running sibling promptly and merges nothing' {
         $sleeping = New-SharedObject ([System.Threading.ManualResetEventSlim]::new($false))

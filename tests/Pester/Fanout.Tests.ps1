@@ -149,6 +149,71 @@ Describe 'One branch per item piped in' {
     }
 }
 
+Describe 'Items run one after another on workers, each as a step on its own' {
+    # A worker runs many items in one runspace (-ThrottleLimit 1: one worker runs them all): what one
+    # item does to the runspace must not reach the next, and an item that ends badly fails alone.
+    It 'gives no item the globals, functions, preferences or location an earlier item left' {
+        $null = New-AgnoSession
+        $here = (Get-Location).ProviderPath
+        $seen = 1..4 | Invoke-AgnoParallel -ThrottleLimit 1 -Ordered {
+            $found = [pscustomobject]@{
+                Global = $global:AgnoTestLeak
+                Function = [bool](Get-Command AgnoTestLeak -ErrorAction Ignore)
+                ErrorAction = "$ErrorActionPreference"
+                Location = (Get-Location).ProviderPath
+            }
+            $global:AgnoTestLeak = $_
+            function global:AgnoTestLeak { 'left behind' }
+            $global:ErrorActionPreference = 'Stop'
+            Set-Location -LiteralPath ([System.IO.Path]::GetTempPath())
+            $found
+        }
+        $seen.Count | Should -Be 4
+        $seen.Global | Should -Be @($null, $null, $null, $null)
+        $seen.Function | Should -Be @($false, $false, $false, $false)
+        $seen.ErrorAction | Should -Be @('Continue', 'Continue', 'Continue', 'Continue')
+        $seen.Location | Should -Be @($here, $here, $here, $here)
+        (Get-Location).ProviderPath | Should -Be $here
+    }
+
+    It 'fails an item that throws, calls exit or continues the loop it runs in, and runs the items after it' {
+        $session = New-AgnoSession
+        1..5 | Invoke-AgnoParallel -ThrottleLimit 1 -ErrorPolicy Continue -ErrorVariable failed -ErrorAction SilentlyContinue {
+            if ($_ -eq 2) { exit 3 }
+            if ($_ -eq 3) { continue }
+            if ($_ -eq 4) { throw 'item four broke' }
+            Set-AgnoState -Key "k$_" -Value $_
+        }
+        @(Get-AgnoState -Session $session).Key | Sort-Object | Should -Be @('k1', 'k5')
+        $failed.Count | Should -Be 3
+        "$($failed[0])" | Should -Match "Item2.*called exit"
+        "$($failed[1])" | Should -Match "Item3.*called exit \(or break or continue"
+        "$($failed[2])" | Should -Match "Item4.*item four broke"
+        Get-BusyAgnoRunspace | Should -BeNullOrEmpty
+    }
+
+    It 'ends the run as Stopped when an item calls Stop-AgnoWorkflow: the items begun merge, none after starts' {
+        $session = New-AgnoSession
+        $out = 1..6 | Invoke-AgnoParallel -ThrottleLimit 1 {
+            Set-AgnoState -Key "s$_" -Value $_
+            if ($_ -eq 3) { Stop-AgnoWorkflow -Reason 'three is enough' }
+            "after $_"
+        }
+        $out | Should -Be @('after 1', 'after 2')
+        @(Get-AgnoState -Session $session).Key | Sort-Object | Should -Be @('s1', 's2', 's3')
+        $session.History[-1].Status | Should -Be 'Stopped'
+        $session.History[-1].StopReason | Should -Be 'three is enough'
+    }
+
+    It 'ends the run as Stopped when a branch of Invoke-AgnoParallel -Step calls Stop-AgnoWorkflow' {
+        $session = New-AgnoSession
+        Invoke-AgnoParallel -Step (New-AgnoStep stopper { Set-AgnoState -Key stopped -Value 1; Stop-AgnoWorkflow 'enough' })
+        $session.History[-1].Status | Should -Be 'Stopped'
+        $session.History[-1].StopReason | Should -Be 'enough'
+        Get-AgnoState -Key stopped | Should -Be 1
+    }
+}
+
 Describe 'Streaming and memory' {
     It 'starts the first branch before the last item is read' {
         $session = New-AgnoSession

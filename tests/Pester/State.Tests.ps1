@@ -306,12 +306,14 @@ Describe 'Get-AgnoState reports a missing key as a non-terminating ObjectNotFoun
     }
 
     It 'is silenced by -ErrorAction SilentlyContinue and does not stop the script' {
-        $errorsBefore = $Error.Count
+        # $Error holds at most $MaximumErrorCount records: emptied first, so that earlier test files cannot have filled it.
+        $Error.Clear()
         $reached = $false
         $null = Get-AgnoState -Session $session -Key missing -ErrorAction SilentlyContinue
         $reached = $true
         $reached | Should -BeTrue
-        $Error.Count | Should -Be ($errorsBefore + 1)
+        $Error.Count | Should -Be 1
+        $Error[0].FullyQualifiedErrorId | Should -BeLike 'AgnoStateKeyNotFound*'
     }
 
     It 'becomes terminating with -ErrorAction Stop' {

@@ -1,5 +1,5 @@
 #Requires -Version 7.0
-# The module's shape (issue 14): shared parameters stay in step, each cmdlet says what its own
+# The module's shape (issue 14): shared parameters stay in step (issue 12's remote ones too), each cmdlet says what its own
 # -TimeoutSeconds means, and removing the module releases what it holds.
 
 BeforeAll {
@@ -33,6 +33,16 @@ Describe 'Parameters that cmdlets share stay in step' {
         @{ Name = 'RetryCount' }, @{ Name = 'RetryDelaySeconds' }, @{ Name = 'RetryBackoff' }, @{ Name = 'RetryOn' }
     ) {
         Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoStep $Name)
+        (Get-Help New-AgnoStep -Parameter $Name).Description.Text | Should -Not -BeNullOrEmpty
+        (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoStep -Parameter $Name).Description.Text
+    }
+
+    It 'gives New-AgnoStep and Invoke-AgnoParallel the same -<Name> (where steps run)' -ForEach @(
+        @{ Name = 'HostName' }, @{ Name = 'UserName' }, @{ Name = 'KeyFilePath' }, @{ Name = 'Port' }, @{ Name = 'Subsystem' }
+        @{ Name = 'Options' }, @{ Name = 'PSSession' }, @{ Name = 'IdleTimeoutSeconds' }
+    ) {
+        Get-ParameterShape Invoke-AgnoParallel $Name | Should -Be (Get-ParameterShape New-AgnoStep $Name)
+        (Get-Command Invoke-AgnoParallel).Parameters[$Name].Aliases | Should -Be (Get-Command New-AgnoStep).Parameters[$Name].Aliases
         (Get-Help New-AgnoStep -Parameter $Name).Description.Text | Should -Not -BeNullOrEmpty
         (Get-Help Invoke-AgnoParallel -Parameter $Name).Description.Text | Should -Be (Get-Help New-AgnoStep -Parameter $Name).Description.Text
     }

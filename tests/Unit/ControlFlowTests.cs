@@ -100,6 +100,21 @@ namespace Agno.Tests
         }
 
         [Fact]
+        public async Task A_branch_that_stops_a_run_whose_root_is_a_parallel_node_ends_it_stopped_and_no_later_branch_starts()
+        {
+            var session = AgnoSession.Create();
+            var parallel = new ParallelNode("fan") { ThrottleLimit = 1 }
+                .AddNode(TestSupport.SetStep("first", "first", 1))
+                .AddNode(new Step("stopper", s => { s.State.Set("stopped", 1); s.StopRun("enough"); }))
+                .AddNode(TestSupport.SetStep("later", "later", 1));
+            var run = await parallel.ExecuteAsync(session).Guarded();
+            Assert.Equal(NodeStatus.Stopped, run.Status);
+            Assert.Equal("enough", run.StopReason);
+            Assert.Equal(new[] { "first", "stopped" }, session.State.Keys.OrderBy(k => k));
+            Assert.Equal(NodeStatus.Skipped, run.Root.Children.Single(n => n.Name == "later").Status);
+        }
+
+        [Fact]
         public async Task A_resumed_run_skips_completed_iterations_and_replays_recorded_answers_in_memory()
         {
             var session = AgnoSession.Create();

@@ -639,6 +639,21 @@ namespace Agno.Tests
         // ---- timeouts and cancellation ----
 
         [Fact]
+        public async Task A_step_that_runs_elsewhere_names_where_in_its_failure_and_timeout()
+        {
+            var session = AgnoSession.Create();
+            var failing = new Step("patch", s => throw new InvalidOperationException("no disk")) { Location = "on host 'web1'" };
+            var slow = new Step("wait", (s, ct) => Task.Delay(Timeout.Infinite, ct)) { Location = "on host 'web1'", Timeout = TimeSpan.FromMilliseconds(50) };
+
+            var failed = await Assert.ThrowsAsync<StepFailedException>(() => failing.ExecuteAsync(session)).Guarded();
+            var timedOut = await Assert.ThrowsAsync<TimedOutException>(() => slow.ExecuteAsync(session)).Guarded();
+
+            Assert.Equal("Step 'patch' failed on host 'web1': no disk", failed.Message);
+            Assert.Equal("on host 'web1'", failed.Location);
+            Assert.StartsWith($"'wait' on host 'web1' exceeded its timeout of {0.05:0.###} s", timedOut.Message);
+        }
+
+        [Fact]
         public async Task Step_timeout_throws_TimedOutException_and_leaves_the_state_unchanged()
         {
             var session = SessionWith(("a", 0));

@@ -193,6 +193,38 @@ namespace Agno.Tests
         }
 
         [Fact]
+        public void A_delta_built_from_changes_made_elsewhere_applies_to_a_fork_as_its_own_changes()
+        {
+            var parent = StateWith(("Count", 1), ("Gone", "x"), ("Kept", "same"));
+            var fork = parent.Fork();
+            var received = new List<int> { 1, 2 };
+
+            fork.Apply(StateDelta.FromChanges(new[]
+            {
+                StateChange.Set("count", 2), StateChange.Set("List", received), StateChange.Remove("Gone"), StateChange.Set("Kept", "same"),
+            }));
+
+            var delta = fork.GetDelta();
+            Assert.Equal(new[] { "Count", "List" }, delta.SetKeys.OrderBy(k => k));
+            Assert.Equal(new[] { "Gone" }, delta.RemovedKeys);
+            Assert.Same(received, delta.TryGetChange("List", out var list) ? list.Value : null);
+            Assert.Equal(1, parent.Get("Count"));
+            parent.Apply(delta);
+            Assert.Equal(2, parent.Get("Count"));
+            Assert.False(parent.ContainsKey("Gone"));
+        }
+
+        [Fact]
+        public void A_delta_from_changes_refuses_two_changes_of_one_key_and_bad_keys()
+        {
+            var twice = Assert.Throws<ArgumentException>(() => StateDelta.FromChanges(new[] { StateChange.Set("a", 1), StateChange.Remove("A") }));
+            Assert.Contains("key 'A' has two", twice.Message);
+            Assert.Throws<ArgumentException>(() => StateChange.Set(" ", 1));
+            Assert.Throws<ArgumentNullException>(() => StateChange.Remove(null!));
+            Assert.Throws<ArgumentException>(() => StateDelta.FromChanges(new StateChange[] { null! }));
+        }
+
+        [Fact]
         public void Snapshot_is_frozen_and_reads_copies()
         {
             var state = StateWith(("Key", new List<int> { 1 }), ("n", 1));

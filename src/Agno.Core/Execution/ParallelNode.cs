@@ -157,6 +157,8 @@ namespace Agno.Core
                         bool started = false;
                         try
                         {
+                            // A step asked to end the run (Stop-AgnoWorkflow): branches running finish and merge; no more start.
+                            if (_environment.Stop.Requested) break;
                             await window.WaitAsync(siblings.Token).ConfigureAwait(false);
                             var branch = node.Feed == null ? node._branches[index] : await node.Feed.TakeAsync(siblings.Token).ConfigureAwait(false);
                             if (branch == null) break;
@@ -192,7 +194,7 @@ namespace Agno.Core
                 await _allDone.Task.ConfigureAwait(false);
                 foreach (var r in given ?? Enumerable.Empty<NodeRecord>())
                 {
-                    if (r.Status == NodeStatus.Pending) r.Finish(NodeStatus.Cancelled);
+                    if (r.Status == NodeStatus.Pending) r.Finish(_environment.Stop.Requested ? NodeStatus.Skipped : NodeStatus.Cancelled);
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 Complete(cancellationToken);

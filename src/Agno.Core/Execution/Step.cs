@@ -32,6 +32,14 @@ namespace Agno.Core
         /// <inheritdoc/>
         public override NodeKind Kind => NodeKind.Step;
 
+        /// <summary>
+        /// Where the body runs when not in this process (<c>on host 'web1'</c>, <c>in a child process</c>), for
+        /// the step's failure and timeout messages; null for a step that runs here.
+        /// </summary>
+        public string? Location { get; set; }
+
+        internal override string? Where => Location;
+
         /// <summary>When a failed body runs again (null: never). Each attempt gets a fresh copy of the same state.</summary>
         public RetryPolicy? Retry { get; set; }
 
@@ -65,7 +73,7 @@ namespace Agno.Core
             }
             catch (Exception e)
             {
-                throw new StepFailedException(Name, e, Item);
+                throw new StepFailedException(Name, e, Item, Location);
             }
             return (fork, own);
         }

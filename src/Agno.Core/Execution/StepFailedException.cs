@@ -5,16 +5,24 @@ namespace Agno.Core
     /// <summary>A step's body threw; the step's changes were discarded.</summary>
     public sealed class StepFailedException : AgnoException
     {
-        /// <summary>An error for step <paramref name="stepName"/>, run for <paramref name="item"/> if given, whose body threw <paramref name="inner"/>; the message quotes the item and the inner message.</summary>
-        public StepFailedException(string stepName, Exception inner, object? item = null)
-            : base($"Step '{stepName}'{For(item)} failed: {inner.Message}", inner)
+        /// <summary>
+        /// An error for step <paramref name="stepName"/>, run for <paramref name="item"/> if given and where
+        /// <paramref name="location"/> says when not in this process (<c>on host 'web1'</c>), whose body threw
+        /// <paramref name="inner"/>; the message quotes the item, the location and the inner message.
+        /// </summary>
+        public StepFailedException(string stepName, Exception inner, object? item = null, string? location = null)
+            : base($"Step '{stepName}'{For(item)} failed{(location == null ? "" : " " + location)}: {inner.Message}", inner)
         {
             StepName = stepName;
             Item = item;
+            Location = location;
         }
 
         /// <summary>The step's name.</summary>
         public string StepName { get; }
+
+        /// <summary>Where the step ran when not in this process (<c>on host 'web1'</c>); null otherwise.</summary>
+        public string? Location { get; }
 
         /// <summary>The item the step ran for (one branch per pipeline item), or null.</summary>
         public object? Item { get; }

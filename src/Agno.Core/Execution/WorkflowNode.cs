@@ -99,13 +99,13 @@ namespace Agno.Core
             try
             {
                 await Sequence.RunChainAsync(chain, session, root, environment, runTimeout.Token).ConfigureAwait(false);
+                // A run whose root is not a sequence (a parallel node) ends with it, stopped or not.
+                if (environment.Stop.Requested) Stopped();
                 return run;
             }
             catch (RunStoppedException)
             {
-                // Ended early by a step, successfully: the reason goes on the record.
-                root.Finish(NodeStatus.Stopped);
-                root.Note = environment.Stop.Reason ?? "A step stopped the run.";
+                Stopped();
                 return run;
             }
             catch (OperationCanceledException) when (runTimeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -132,6 +132,13 @@ namespace Agno.Core
                     // The run's own failure is the one to report; the run stays unfinished in the store, as it is.
                 }
             }
+
+            // Ended early by a step, successfully: the reason goes on the record.
+            void Stopped()
+            {
+                root.Finish(NodeStatus.Stopped);
+                root.Note = environment.Stop.Reason ?? "A step stopped the run.";
+            }
         }
 
         /// <summary>Runs the node with its record, timeout and observer: the one wrapper every node runs in.</summary>
@@ -154,7 +161,7 @@ namespace Agno.Core
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                var timedOut = new TimedOutException(Name, Timeout!.Value);
+                var timedOut = new TimedOutException(Name, Timeout!.Value, location: Where);
                 record.Finish(NodeStatus.TimedOut, timedOut);
                 throw timedOut;
             }
@@ -173,6 +180,9 @@ namespace Agno.Core
                 environment.Observer?.NodeFinished(record);
             }
         }
+
+        /// <summary>Where the node runs when not in this process (a remote step's host), for its messages.</summary>
+        internal virtual string? Where => null;
 
         /// <summary>Does the node's work on <paramref name="context"/>, committing into its state on success.</summary>
         internal abstract Task RunCoreAsync(AgnoSession context, NodeRecord record, RunEnvironment environment, CancellationToken cancellationToken);

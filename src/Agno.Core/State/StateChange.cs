@@ -10,8 +10,14 @@ namespace Agno.Core
             Value = value;
         }
 
-        internal static StateChange Set(string key, object? value) => new StateChange(key, false, value);
-        internal static StateChange Remove(string key) => new StateChange(key, true, null);
+        /// <summary>
+        /// Setting <paramref name="key"/> to <paramref name="value"/>. The value is taken as it is, not
+        /// copied: pass one nobody else holds (just decoded, or a copy), as the state will own it.
+        /// </summary>
+        public static StateChange Set(string key, object? value) => new StateChange(AgnoState.CheckKey(key), false, value);
+
+        /// <summary>Removing <paramref name="key"/>.</summary>
+        public static StateChange Remove(string key) => new StateChange(AgnoState.CheckKey(key), true, null);
 
         /// <summary>The key changed.</summary>
         public string Key { get; }

@@ -27,6 +27,23 @@ namespace Agno.Core
         /// <summary>The same changes, made against <paramref name="baseState"/>.</summary>
         internal StateDelta WithBase(StateSnapshot baseState) => new StateDelta(_changes, baseState);
 
+        /// <summary>
+        /// A delta of <paramref name="changes"/> made elsewhere (decoded from a remote step's or a
+        /// store's record), one per key: two changes of one key (compared as keys are) are refused.
+        /// </summary>
+        public static StateDelta FromChanges(IEnumerable<StateChange> changes)
+        {
+            if (changes == null) throw new ArgumentNullException(nameof(changes));
+            var byKey = new Dictionary<string, StateChange>(StringComparer.OrdinalIgnoreCase);
+            foreach (var change in changes)
+            {
+                if (change == null) throw new ArgumentException("A delta cannot hold a null change.", nameof(changes));
+                if (byKey.ContainsKey(change.Key)) throw new ArgumentException($"A delta holds one change per key, and key '{change.Key}' has two.", nameof(changes));
+                byKey.Add(change.Key, change);
+            }
+            return new StateDelta(byKey);
+        }
+
         /// <summary>Every change, one per key.</summary>
         public IReadOnlyCollection<StateChange> Changes => _changes.Values;
 

@@ -42,6 +42,8 @@ namespace Agno.Commands
             StepFailedException { InnerException: TimedOutException _ } => ErrorCategory.OperationTimeout,
             StepFailedException { InnerException: RuntimeException r } when r.ErrorRecord != null && r.ErrorRecord.CategoryInfo.Category != ErrorCategory.NotSpecified
                 => r.ErrorRecord.CategoryInfo.Category,
+            // A step that failed on Agno's own terms (another host unreachable, its process gone) says what kind.
+            StepFailedException { InnerException: AgnoException inner } => Category(inner),
             StepFailedException _ => ErrorCategory.OperationStopped,
             _ => e.Kind switch
             {

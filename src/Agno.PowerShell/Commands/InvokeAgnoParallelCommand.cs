@@ -12,8 +12,10 @@ namespace Agno.Commands
     /// Invoke-AgnoParallel: runs branches now, each on its own copy of the state, and merges their
     /// changes in branch order; the session is updated in place. Branches are scriptblocks, nodes, or,
     /// with pipeline input, one scriptblock run once per item ($_ a copy of it), fed to the engine as
-    /// the items arrive. Its options are <see cref="ParallelSettings"/>, <see cref="RetrySettings"/> and
-    /// <see cref="StepScriptSettings"/>.
+    /// the items arrive. Its options are <see cref="ParallelSettings"/>, <see cref="RetrySettings"/>,
+    /// <see cref="StepScriptSettings"/> and <see cref="RemoteSettings"/>: with -HostName or -PSSession,
+    /// each scriptblock runs as a branch on each host or session, in the order given; items piped in
+    /// run on the one host or session given.
     /// </summary>
     [Cmdlet(VerbsLifecycle.Invoke, "AgnoParallel", DefaultParameterSetName = ParameterSets.ScriptBlock)]
     [OutputType(typeof(object), typeof(RunRecord))]
@@ -22,9 +24,11 @@ namespace Agno.Commands
         private readonly ParallelSettings _settings = new ParallelSettings();
         private readonly RetrySettings _retry = new RetrySettings();
         private readonly StepScriptSettings _script = new StepScriptSettings();
+        private readonly RemoteSettings _remote = new RemoteSettings();
         private SettingsParameters? _parameters;
-        // The pipeline form: the captured scriptblock, where its branches go, and how many items were read.
+        // The pipeline form: the captured scriptblock, where it runs, where its branches go, and how many items were read.
         private StepScript? _itemScript;
+        private RemoteTarget? _itemTarget;
         private BranchFeed? _feed;
         private int _items;
 
@@ -66,13 +70,18 @@ namespace Agno.Commands
         public int TimeoutSeconds { get; set; }
 
         /// <inheritdoc/>
-        public object GetDynamicParameters() => (_parameters ??= new SettingsParameters(_settings, _retry, _script)).Parameters;
+        public object GetDynamicParameters() => Parameters.Parameters;
+
+        private SettingsParameters Parameters => _parameters ??= new SettingsParameters(_settings, _retry, _script, _remote);
 
         private bool IsPipelineForm => MyInvocation.ExpectingInput && ParameterSetName == ParameterSets.ScriptBlock;
 
         private TimeSpan? Timeout => TimeoutSeconds > 0 ? TimeSpan.FromSeconds(TimeoutSeconds) : (TimeSpan?)null;
 
-        private bool MergeGiven => _parameters != null && (_parameters.IsSet(nameof(ParallelSettings.MergeStrategy)) || _parameters.IsSet(nameof(ParallelSettings.Reducer)));
+        private bool MergeGiven => Parameters.IsSet(nameof(ParallelSettings.MergeStrategy)) || Parameters.IsSet(nameof(ParallelSettings.Reducer));
+
+        /// <summary>Where scriptblock branches run: each host or session given, else a child process (-Isolation Process), else null (as the invocation's isolation says).</summary>
+        private IReadOnlyList<RemoteTarget?> Places => _remote.Places(this, Parameters, Isolation == StepIsolation.Process);
 
         protected override void BeginProcessing()
         {
@@ -81,12 +90,19 @@ namespace Agno.Commands
             ParallelNode node = null!;
             Terminating(() =>
             {
-                _parameters?.Apply();
+                Parameters.Apply();
                 if (ScriptBlock.Length != 1 || ScriptBlock[0] == null)
                 {
                     throw new AgnoArgumentException(
                         $"With pipeline input, Invoke-AgnoParallel runs one scriptblock once per item, but {ScriptBlock.Length} were given. Give one -ScriptBlock that uses $_, or pass the scriptblocks without piping anything in.", Name);
                 }
+                var places = Places;
+                if (places.Count > 1)
+                {
+                    throw new AgnoArgumentException(
+                        $"With pipeline input, each item's branch runs in one place, but {places.Count} hosts or sessions were given. Give one -HostName or -PSSession, or pass the scriptblocks without piping anything in to run each on every host.", Name);
+                }
+                _itemTarget = places[0];
                 _itemScript = StepScript.Capture(this, "item", ScriptBlock[0]!, _script.ArgumentList, _script.Function, _script.Module, _script.Variable);
                 // Reads ahead of the running branches by at most one throttle's worth of items.
                 _feed = new BranchFeed(_settings.ThrottleLimit);
@@ -128,7 +144,7 @@ namespace Agno.Commands
             try
             {
                 var copy = PSValueCopier.Instance.Copy(item);
-                return ScriptStep.ForItem(name, _itemScript!, new StepItem(copy, index));
+                return ScriptStep.ForItem(name, _itemScript!, new StepItem(copy, index), _itemTarget);
             }
             catch (ValueRefusedException e)
             {
@@ -166,26 +182,49 @@ namespace Agno.Commands
             ParallelNode node = null!;
             Terminating(() =>
             {
-                _parameters?.Apply();
+                Parameters.Apply();
                 if (BranchName != null || Ordered)
                 {
                     throw new AgnoArgumentException("-BranchName and -Ordered apply to items piped in (one branch per item); name the branches with New-AgnoStep and -Step instead.", Name);
                 }
-                bool scriptGiven = _parameters != null && new[] { "ArgumentList", "Function", "Module", "Variable" }.Any(_parameters.IsSet);
-                if (scriptGiven && ParameterSetName == ParameterSets.Step)
+                if (ParameterSetName == ParameterSets.Step)
                 {
-                    throw new AgnoArgumentException("-ArgumentList, -Function, -Module and -Variable apply to scriptblock branches; give them to New-AgnoStep for the steps of -Step.", Name);
+                    if (new[] { "ArgumentList", "Function", "Module", "Variable" }.Any(Parameters.IsSet))
+                    {
+                        throw new AgnoArgumentException("-ArgumentList, -Function, -Module and -Variable apply to scriptblock branches; give them to New-AgnoStep for the steps of -Step.", Name);
+                    }
+                    if (new[] { nameof(RemoteSettings.HostName), nameof(RemoteSettings.PSSession), nameof(RemoteSettings.IdleTimeoutSeconds) }.Any(Parameters.IsSet))
+                    {
+                        throw new AgnoArgumentException("-HostName, -PSSession and -IdleTimeoutSeconds apply to scriptblock branches; a step made with New-AgnoStep says where it runs itself (New-AgnoStep -HostName, -PSSession, -Isolation).", Name);
+                    }
                 }
-                var branches = ParameterSetName == ParameterSets.Step
-                    ? Step
-                    : ScriptBlock.Select((script, i) => script == null
-                        ? null
-                        : (WorkflowNode)ScriptStep.Create($"Branch{i + 1}",
-                            StepScript.Capture(this, $"Branch{i + 1}", script, _script.ArgumentList, _script.Function, _script.Module, _script.Variable), 0)).ToArray();
+                var branches = ParameterSetName == ParameterSets.Step ? Step : ScriptBranches();
                 node = _settings.Build(this, Name, branches, Timeout, MergeGiven);
                 node.BranchRetry = _retry.Build();
             });
             Invoke(session, node, runTimeout: null, resume: false);
+        }
+
+        /// <summary>
+        /// A branch per scriptblock, or per host or session and scriptblock (host by host, in the order
+        /// given); each scriptblock is captured once, its copies shared by its branches' runs.
+        /// </summary>
+        private WorkflowNode?[] ScriptBranches()
+        {
+            var places = Places;
+            var scripts = ScriptBlock.Select((script, i) => script == null
+                ? null
+                : StepScript.Capture(this, $"Branch{i + 1}", script, _script.ArgumentList, _script.Function, _script.Module, _script.Variable)).ToArray();
+            var branches = new List<WorkflowNode?>();
+            foreach (var target in places)
+            {
+                foreach (var script in scripts)
+                {
+                    var name = $"Branch{branches.Count + 1}";
+                    branches.Add(script == null ? null : ScriptStep.Create(name, script, 0, target: target));
+                }
+            }
+            return branches.ToArray();
         }
     }
 }

@@ -29,7 +29,8 @@ namespace Agno.Commands
                     "Stop-AgnoWorkflow ends the run of the step it is called in: call it inside a step's scriptblock.", AgnoErrorKind.InvalidArgument)));
                 return;
             }
-            session.StopRun(Reason);
+            // A remote step's session stands for the caller's step there: its stop goes back with the step's changes.
+            if (!RemoteStepScope.TryStopRun(session, Reason)) session.StopRun(Reason);
             // Ends the step's script here, as a throw would; the bootstrap takes this one as the step's end.
             var record = new ErrorRecord(new PSInvalidOperationException("The workflow was stopped: " + (Reason ?? "no reason given") + "."),
                 StopErrorId, ErrorCategory.OperationStopped, Reason);

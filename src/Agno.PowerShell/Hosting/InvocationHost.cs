@@ -12,7 +12,8 @@ namespace Agno.Hosting
 {
     /// <summary>
     /// One invocation of Invoke-AgnoWorkflow or Invoke-AgnoParallel: the engine runs on worker threads;
-    /// steps run through an <see cref="IStepInvoker"/> chosen by the isolation; everything that must
+    /// steps run through an <see cref="IStepInvoker"/> chosen by the step's target (another host or
+    /// process) or isolation, else the invocation's isolation; everything that must
     /// happen on the caller's pipeline thread is posted to the <see cref="PipelineQueue"/>, which the
     /// cmdlet pumps until the run and every step it started have finished.
     /// </summary>
@@ -27,14 +28,18 @@ namespace Agno.Hosting
         private readonly PipelineQueue _queue = new PipelineQueue();
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly RunProgress? _progress;
-        private readonly IStepInvoker _invoker;
+        private readonly StepIsolation _isolation;
+        private readonly IStepInvoker _runspace;
+        private readonly IStepInvoker _inline;
+        private readonly IStepInvoker _remote;
         private readonly StepStreams _streams;
-        private readonly ItemWorkers? _items;
+        private readonly ItemWorkers _items;
 
         /// <param name="ordered">Write each pipeline branch's output in input order (-Ordered), not as it comes.</param>
         public InvocationHost(PSCmdlet cmdlet, StepIsolation isolation, WorkflowNode node, bool ordered = false)
         {
             _cmdlet = cmdlet;
+            _isolation = isolation;
             var caller = CallerContext.Capture(cmdlet);
             if (caller.Progress != ActionPreference.SilentlyContinue && caller.Progress != ActionPreference.Ignore)
             {
@@ -43,15 +48,11 @@ namespace Agno.Hosting
                     feed == null ? (Func<int>?)null : () => feed.Added);
             }
             var streams = _streams = new StepStreams(cmdlet, _queue, _progress, ordered ? new OrderedOutput() : null);
-            if (isolation == StepIsolation.Inline)
-            {
-                _invoker = new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace);
-            }
-            else
-            {
-                _invoker = new RunspaceStepInvoker(caller, streams);
-                _items = new ItemWorkers(caller, streams);
-            }
+            // One invoker per way of running a script; a step's own isolation or target picks among them.
+            _runspace = new RunspaceStepInvoker(caller, streams);
+            _inline = new InlineStepInvoker(caller, streams, _queue, Runspace.DefaultRunspace);
+            _remote = new RemoteStepInvoker(caller, streams);
+            _items = new ItemWorkers(caller, streams);
         }
 
         /// <summary>The invocation whose engine code is running on this logical thread.</summary>
@@ -100,17 +101,22 @@ namespace Agno.Hosting
             });
         }
 
-        /// <summary>Runs a step's script for <paramref name="own"/> (the step's session), with $_ the <paramref name="item"/> it runs for, if any.</summary>
-        public async Task RunStepAsync(StepScript script, AgnoSession own, StepItem? item, CancellationToken cancellationToken)
+        /// <summary>
+        /// Runs a step's script for <paramref name="own"/> (the step's session), with $_ the <paramref name="item"/>
+        /// it runs for, if any: at <paramref name="target"/> when it has one, else as its own
+        /// <paramref name="isolation"/> or the invocation's says.
+        /// </summary>
+        public async Task RunStepAsync(StepScript script, AgnoSession own, StepItem? item, StepIsolation? isolation, RemoteTarget? target, CancellationToken cancellationToken)
         {
             _queue.Enter();
             try
             {
-                var request = new StepRequest(script, own, own.NodeName ?? "step", item: item);
-                // A pipeline form's items run on workers that take item after item (see ItemWorkers).
-                var output = await (item != null && _items != null
+                var request = new StepRequest(script, own, own.NodeName ?? "step", item: item, target: target);
+                var invoker = target != null ? _remote : InvokerFor(isolation ?? _isolation);
+                // A pipeline form's items that run in runspaces here run on workers that take item after item (see ItemWorkers).
+                var output = await (item != null && invoker == _runspace
                     ? _items.RunAsync(request, cancellationToken)
-                    : _invoker.InvokeAsync(request, cancellationToken)).ConfigureAwait(false);
+                    : invoker.InvokeAsync(request, cancellationToken)).ConfigureAwait(false);
                 own.Output = output.Count switch { 0 => null, 1 => output[0], _ => output.ToArray() };
             }
             finally
@@ -125,7 +131,7 @@ namespace Agno.Hosting
             _queue.Enter();
             try
             {
-                return await _invoker.InvokeAsync(new StepRequest(script, own, own.NodeName ?? "condition", forwardsOutput: false), cancellationToken).ConfigureAwait(false);
+                return await InvokerFor(_isolation).InvokeAsync(new StepRequest(script, own, own.NodeName ?? "condition", forwardsOutput: false), cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -140,7 +146,7 @@ namespace Agno.Hosting
             try
             {
                 using var stop = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, cancellationToken);
-                var output = _invoker.Invoke(new StepRequest(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }), stop.Token);
+                var output = InvokerFor(_isolation).Invoke(new StepRequest(script, null, $"reducer '{key}'", new[] { baseValue, current, incoming }), stop.Token);
                 return output.Count == 1 ? output[0] : output.ToArray();
             }
             finally
@@ -148,6 +154,14 @@ namespace Agno.Hosting
                 _queue.Exit();
             }
         }
+
+        /// <summary>The invoker of an isolation: under Process, a child process of the default <see cref="ProcessTarget"/>.</summary>
+        private IStepInvoker InvokerFor(StepIsolation isolation) => isolation switch
+        {
+            StepIsolation.Inline => _inline,
+            StepIsolation.Process => _remote,
+            _ => _runspace,
+        };
 
         void IRunObserver.NodeStarted(NodeRecord node)
         {
@@ -193,7 +207,7 @@ namespace Agno.Hosting
         // The stop source is not disposed: a StopProcessing racing the end of the invocation may still cancel it.
         public void Dispose()
         {
-            _items?.Dispose();
+            _items.Close(WindDown);
             _queue.Dispose();
         }
     }

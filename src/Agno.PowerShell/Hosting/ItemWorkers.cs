@@ -22,7 +22,7 @@ namespace Agno.Hosting
     /// step run on its own would, and the items after it go to a new worker.
     /// </para>
     /// </summary>
-    internal sealed class ItemWorkers : IDisposable
+    internal sealed class ItemWorkers
     {
         private readonly CallerContext _caller;
         private readonly StepStreams _streams;
@@ -47,15 +47,23 @@ namespace Agno.Hosting
             return group.Add(request, cancellationToken);
         }
 
-        /// <summary>No more items come (the invocation has ended): idle workers end and give their runspaces back.</summary>
-        public void Dispose()
+        /// <summary>
+        /// No more items come (the invocation has ended): the workers end and give their runspaces back,
+        /// waited for up to <paramref name="windDown"/> (a stopped item that ignores the stop may hold its worker longer).
+        /// </summary>
+        public void Close(TimeSpan windDown)
         {
+            List<Group> groups;
             lock (_groups)
             {
                 _closed = true;
-                foreach (var group in _groups.Values) group.Close();
+                groups = new List<Group>(_groups.Values);
             }
+            foreach (var group in groups) group.Close();
+            var deadline = DateTime.UtcNow + windDown;
+            foreach (var group in groups) group.WaitForWorkers(deadline);
         }
+
 
         /// <summary>One item waiting for, or running on, a worker.</summary>
         internal sealed class ItemRun
@@ -81,6 +89,7 @@ namespace Agno.Hosting
             private readonly ItemWorkers _owner;
             private readonly LinkedList<ItemRun> _pending = new LinkedList<ItemRun>();
             private int _waiting; // workers started or waiting in Next, ready for an item
+            private int _workers; // workers started and not yet ended
             private bool _closed;
 
             public Group(ItemWorkers owner, StepScript script)
@@ -101,8 +110,15 @@ namespace Agno.Hosting
                 {
                     _pending.AddLast(run);
                     start = _waiting < _pending.Count;
-                    if (start) _waiting++;
-                    else Monitor.Pulse(this);
+                    if (start)
+                    {
+                        _waiting++;
+                        Starting();
+                    }
+                    else
+                    {
+                        Monitor.Pulse(this);
+                    }
                 }
                 run.Registration = cancellationToken.Register(() => Cancel(run));
                 if (start) Worker.Start(this);
@@ -131,6 +147,7 @@ namespace Agno.Hosting
                     failed = new List<ItemRun>(_pending);
                     _pending.Clear();
                     _waiting--;
+                    if (--_workers == 0) Monitor.PulseAll(this);
                 }
                 foreach (var run in failed) run.Done.TrySetException(reason);
             }
@@ -168,8 +185,26 @@ namespace Agno.Hosting
                     if (wasWaiting) _waiting--;
                     start = !_closed && _waiting < _pending.Count;
                     if (start) _waiting++;
+                    else if (--_workers == 0) Monitor.PulseAll(this);
+                    // (a worker started in its place keeps the count)
                 }
                 if (start) Worker.Start(this);
+            }
+
+            /// <summary>A worker is about to start (with <see cref="_waiting"/> already counting it).</summary>
+            private void Starting() => _workers++;
+
+            /// <summary>Waits until every worker has ended, or <paramref name="deadline"/>.</summary>
+            public void WaitForWorkers(DateTime deadline)
+            {
+                lock (this)
+                {
+                    while (_workers > 0)
+                    {
+                        var left = deadline - DateTime.UtcNow;
+                        if (left <= TimeSpan.Zero || !Monitor.Wait(this, left)) return;
+                    }
+                }
             }
 
             public void Close()
@@ -277,7 +312,7 @@ namespace Agno.Hosting
             public Hashtable? Variables { get; private set; }
             public object?[]? Arguments { get; private set; }
             public object? End => _current?.Sink.Output.End;
-            public object?[]? Item { get; private set; }
+            public object? Item { get; private set; }
 
             /// <summary>
             /// Called by the loop between items, on the runspace's thread: settles the item that has
@@ -313,13 +348,13 @@ namespace Agno.Hosting
                 Variables = variables.Count == 0 ? null : variables;
                 Arguments = arguments;
                 // $_ is a copy for this run, so that a retry never sees what an earlier attempt did to it.
-                Item = run.Request.Item == null ? null : new[] { Agno.Values.PSValueCopier.Instance.Copy(run.Request.Item.Value) };
+                Item = run.Request.Item == null ? null : Agno.Values.PSValueCopier.Instance.Copy(run.Request.Item.Value);
                 _scope = run.Request.Session == null ? (SessionRegistry.StepScope?)null : SessionRegistry.EnterStep(_lease.Runspace, run.Request.Session);
                 _current = run;
                 return true;
             }
 
-            /// <summary>The item ran to its end marker: it succeeded, with what it wrote (false when it did not: see <see cref="ScriptRun.CalledExit"/>).</summary>
+            /// <summary>The item ran to its end marker: it succeeded, with what it wrote (false when it did not: see <see cref="StepOutput.CalledExit"/>).</summary>
             private bool Settle(ItemRun run)
             {
                 bool ended = run.Sink.Output.EndReached;
@@ -331,7 +366,7 @@ namespace Agno.Hosting
                 _ps.Streams.ClearStreams();
                 _errors?.Clear();
                 if (run.CancellationToken.IsCancellationRequested) run.Done.TrySetCanceled(run.CancellationToken);
-                else if (!ended) run.Done.TrySetException(ScriptRun.CalledExit(run.Request));
+                else if (!ended) run.Done.TrySetException(StepOutput.CalledExit(run.Request.Label));
                 else run.Done.TrySetResult(run.Sink.Output.Results);
                 return ended;
             }
@@ -351,6 +386,7 @@ namespace Agno.Hosting
                 {
                     run.Registration.Dispose();
                     if (run.CancellationToken.IsCancellationRequested) run.Done.TrySetCanceled(run.CancellationToken);
+                    else if (ScriptRun.StoppedTheWorkflow(_ps.InvocationStateInfo.Reason)) run.Done.TrySetResult(run.Sink.Output.Results);
                     else run.Done.TrySetException(Failure(run));
                 }
                 _ps.Dispose();
@@ -358,13 +394,14 @@ namespace Agno.Hosting
                 _group.Ended(_waiting);
             }
 
+
             /// <summary>Why an item's pipeline ended before the item did (as <see cref="ScriptRun"/> judges a step run on its own).</summary>
             private Exception Failure(ItemRun run)
             {
                 var state = _ps.InvocationStateInfo;
                 if (state.State == PSInvocationState.Failed && state.Reason != null) return state.Reason;
                 if (state.State == PSInvocationState.Stopped) return new PipelineStoppedException();
-                return ScriptRun.CalledExit(run.Request);
+                return StepOutput.CalledExit(run.Request.Label);
             }
         }
     }

@@ -12,7 +12,8 @@ namespace Agno.Hosting
     /// The module's life in the process. On the first import it teaches the runtime where the module
     /// keeps SQLite's native library (runtimes/&lt;rid&gt;/native, as NuGet lays it out), which PowerShell
     /// does not search itself. When the last runspace that imported it removes it (Remove-Module Agno),
-    /// it closes what the module holds for the process: pooled step runspaces and open stores.
+    /// it closes what the module holds for the process: pooled step runspaces, connections to other
+    /// hosts and child processes, and open stores.
     /// The pooled runspaces import the module too; they are not counted.
     /// </summary>
     public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssemblyCleanup
@@ -49,6 +50,7 @@ namespace Agno.Hosting
         {
             if (InStepRunspace() || Interlocked.Decrement(ref _importers) > 0) return;
             StepRunspaces.Shared.Clear();
+            ConnectionPool.Shared.CloseAll();
             StoreCache.CloseAll();
         }
 

@@ -1,5 +1,5 @@
 using System;
-using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -13,7 +13,10 @@ namespace Agno.Hosting
     /// </summary>
     internal sealed class PipelineQueue : IDisposable
     {
-        private readonly BlockingCollection<Action> _work = new BlockingCollection<Action>();
+        // A plain monitor queue, not a BlockingCollection: its semaphore spins before it sleeps, and
+        // with work posted for every item a fan-out's pump spent a core spinning.
+        private readonly Queue<Action> _work = new Queue<Action>();
+        private bool _adding = true;
         private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
         private int _active;
 
@@ -27,27 +30,51 @@ namespace Agno.Hosting
         public void Exit()
         {
             if (Interlocked.Decrement(ref _active) != 0) return;
-            try
+            CompleteAdding();
+        }
+
+        private void CompleteAdding()
+        {
+            lock (_work)
             {
-                _work.CompleteAdding();
+                _adding = false;
+                Monitor.PulseAll(_work);
             }
-            catch (ObjectDisposedException)
+        }
+
+        /// <summary>No more work will come and none is left.</summary>
+        private bool IsCompleted
+        {
+            get
             {
-                // a step stopped past the wind-down finished after the invocation ended
+                lock (_work) return !_adding && _work.Count == 0;
+            }
+        }
+
+        private bool TryTake(out Action work, int millisecondsTimeout)
+        {
+            lock (_work)
+            {
+                if (_work.Count == 0 && _adding && millisecondsTimeout > 0) Monitor.Wait(_work, millisecondsTimeout);
+                if (_work.Count > 0)
+                {
+                    work = _work.Dequeue();
+                    return true;
+                }
+                work = null!;
+                return false;
             }
         }
 
         /// <summary>Queues work for the pipeline thread; false (and dropped) when the queue no longer pumps.</summary>
         public bool Post(Action work)
         {
-            try
+            lock (_work)
             {
-                _work.Add(work);
+                if (!_adding) return false; // the invocation has finished pumping: nothing is listening any more
+                _work.Enqueue(work);
+                if (_work.Count == 1) Monitor.Pulse(_work);
                 return true;
-            }
-            catch (Exception e) when (e is InvalidOperationException || e is ObjectDisposedException)
-            {
-                return false; // the invocation has finished pumping: nothing is listening any more
             }
         }
 
@@ -61,13 +88,13 @@ namespace Agno.Hosting
         {
             if (!OnPipelineThread) throw new InvalidOperationException("The pipeline queue is pumped by another thread than the one that made it.");
             DateTime? deadline = null;
-            while (!_work.IsCompleted)
+            while (!IsCompleted)
             {
                 if (engine.IsCompleted && deadline == null) deadline = DateTime.UtcNow + windDown;
                 if (deadline.HasValue && DateTime.UtcNow > deadline.Value) break;
                 try
                 {
-                    if (_work.TryTake(out var work, 100)) work();
+                    if (TryTake(out var work, 100)) work();
                     idle();
                 }
                 catch (Exception e)
@@ -75,7 +102,7 @@ namespace Agno.Hosting
                     failed(e);
                 }
             }
-            _work.CompleteAdding(); // later posts are dropped
+            CompleteAdding(); // later posts are dropped
         }
 
         /// <summary>
@@ -88,11 +115,11 @@ namespace Agno.Hosting
             if (!OnPipelineThread) throw new InvalidOperationException("The pipeline queue is pumped by another thread than the one that made it.");
             // Wakes the pump the moment the wait is over, rather than at its next look.
             if (!done.IsCompleted) done.ContinueWith(_ => Post(() => { }), TaskContinuationOptions.ExecuteSynchronously);
-            while (!_work.IsCompleted)
+            while (!IsCompleted)
             {
                 try
                 {
-                    if (_work.TryTake(out var work, done.IsCompleted ? 0 : 100)) work();
+                    if (TryTake(out var work, done.IsCompleted ? 0 : 100)) work();
                     else if (done.IsCompleted) break;
                     idle();
                 }
@@ -103,6 +130,6 @@ namespace Agno.Hosting
             }
         }
 
-        public void Dispose() => _work.Dispose();
+        public void Dispose() => CompleteAdding();
     }
 }

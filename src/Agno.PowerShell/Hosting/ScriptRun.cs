@@ -41,6 +41,10 @@ namespace Agno.Hosting
                 // Whatever a stopped pipeline threw, the step was stopped: it failed of nothing of its own.
                 throw new OperationCanceledException(cancellationToken);
             }
+            catch (Exception e) when (StoppedTheWorkflow(e))
+            {
+                return _output.Results;
+            }
             finally
             {
                 scope?.Dispose();
@@ -64,6 +68,10 @@ namespace Agno.Hosting
             {
                 throw new OperationCanceledException(cancellationToken);
             }
+            catch (Exception e) when (StoppedTheWorkflow(e))
+            {
+                return _output.Results;
+            }
             finally
             {
                 scope?.Dispose();
@@ -72,6 +80,14 @@ namespace Agno.Hosting
         }
 
         private void Stop() => _ps.BeginStop(null, null);
+
+        /// <summary>
+        /// The step called Stop-AgnoWorkflow, whose error ends its code early and successfully. It is
+        /// recognized here, not caught around the code: a try there would make every
+        /// statement-terminating error in the step (1/0, a failed .NET call) end the whole step.
+        /// </summary>
+        public static bool StoppedTheWorkflow(Exception? failure) =>
+            failure is IContainsErrorRecord stopped && stopped.ErrorRecord?.FullyQualifiedErrorId == Agno.Commands.StopAgnoWorkflowCommand.StopErrorId;
 
         /// <summary>Makes the step's session the one the state cmdlets act on in the runspace, until disposed.</summary>
         private SessionRegistry.StepScope? EnterScope() =>
@@ -89,14 +105,11 @@ namespace Agno.Hosting
             {
                 // PowerShell ends the hosted script on exit without telling its code, so any exit fails
                 // the step rather than commit half of it silently.
-                throw CalledExit(_request);
+                throw StepOutput.CalledExit(_request.Label);
             }
             return _output.Results;
         }
 
-        /// <summary>PowerShell ends the hosted script on exit without telling its code: the step did not say whether it succeeded.</summary>
-        public static RuntimeException CalledExit(StepRequest request) => new RuntimeException(
-            $"{request.Label} called exit (or break or continue outside a loop), which ends a step without saying whether it succeeded: it fails, and its changes are discarded. Use return to end a step early, or throw to fail it.");
 
         public void Dispose() => _ps.Dispose();
     }

@@ -5,6 +5,7 @@ using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Threading;
 using System.Threading.Tasks;
+using Agno.Commands;
 using Agno.Core;
 
 namespace Agno.Hosting
@@ -12,20 +13,29 @@ namespace Agno.Hosting
     /// <summary>Makes engine steps and reducers whose work is a PowerShell scriptblock, run by the current invocation's host.</summary>
     internal static class ScriptStep
     {
-        public static Step Create(string name, StepScript script, int timeoutSeconds)
+        /// <summary>
+        /// A step running <paramref name="script"/>: at <paramref name="target"/> when given (another host or
+        /// process), else as <paramref name="isolation"/> says, else as the invocation's isolation says.
+        /// </summary>
+        public static Step Create(string name, StepScript script, int timeoutSeconds, StepIsolation? isolation = null, RemoteTarget? target = null)
         {
             var step = new Step(name, (own, cancellationToken) =>
-                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, null, cancellationToken));
+                (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, null, isolation, target, cancellationToken));
+            step.Location = target?.Location;
             if (timeoutSeconds > 0) step.Timeout = TimeSpan.FromSeconds(timeoutSeconds);
             step.Description = script.Original.ToString().Trim();
             return step;
         }
 
-        /// <summary>A step that runs <paramref name="script"/> with $_ a copy of <paramref name="item"/> (one branch per pipeline item).</summary>
-        public static Step ForItem(string name, StepScript script, StepItem item) => new Step(name, (own, cancellationToken) =>
-            (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, item, cancellationToken))
+        /// <summary>
+        /// A step that runs <paramref name="script"/> with $_ a copy of <paramref name="item"/> (one branch per
+        /// pipeline item), at <paramref name="target"/> when given, else as the invocation's isolation says.
+        /// </summary>
+        public static Step ForItem(string name, StepScript script, StepItem item, RemoteTarget? target = null) => new Step(name, (own, cancellationToken) =>
+            (InvocationHost.Current ?? throw NotInInvocation(name)).RunStepAsync(script, own, item, null, target, cancellationToken))
         {
             Item = item.Value,
+            Location = target?.Location,
         };
 
         /// <summary>A pipeline item's step that fails at once with <paramref name="error"/> (its item could not be taken), as its branch.</summary>

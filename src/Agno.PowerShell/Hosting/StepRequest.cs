@@ -2,10 +2,11 @@ using Agno.Core;
 
 namespace Agno.Hosting
 {
-    /// <summary>One run of a step's (or reducer's) script: the script, the step's session and the label its records carry.</summary>
+    /// <summary>One run of a step's (or reducer's) script: the script, the step's session, the label its records carry, and where it runs.</summary>
     internal sealed class StepRequest
     {
-        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null, StepItem? item = null, bool forwardsOutput = true)
+        public StepRequest(StepScript script, AgnoSession? session, string label, object?[]? arguments = null, StepItem? item = null, bool forwardsOutput = true,
+            RemoteTarget? target = null)
         {
             Script = script;
             Session = session;
@@ -13,6 +14,7 @@ namespace Agno.Hosting
             Arguments = arguments;
             Item = item;
             ForwardsOutput = forwardsOutput && session != null;
+            Target = target;
         }
 
         public StepScript Script { get; }
@@ -31,5 +33,8 @@ namespace Agno.Hosting
 
         /// <summary>A step's output goes down the caller's pipeline; a reducer's or a condition's is only its result.</summary>
         public bool ForwardsOutput { get; }
+
+        /// <summary>The other process the step runs in (a host, a PSSession, a child process); null to run it as the invocation's isolation says.</summary>
+        public RemoteTarget? Target { get; }
     }
 }

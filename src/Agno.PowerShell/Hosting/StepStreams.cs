@@ -34,11 +34,17 @@ namespace Agno.Hosting
             _ordered = ordered;
         }
 
-        /// <summary>Listens to the streams of <paramref name="ps"/>, which runs <paramref name="request"/>; pass the result's Collection to Invoke.</summary>
-        public StepOutput Attach(System.Management.Automation.PowerShell ps, StepRequest request)
+        /// <summary>
+        /// Listens to the streams of <paramref name="ps"/>, which runs <paramref name="request"/>; pass the
+        /// result's Collection to Invoke. A pipeline in this process has its warning, verbose, debug and
+        /// information records merged into its output (in the order written); one in another process
+        /// (<paramref name="separateStreams"/>) sends them in their own streams, and its end in
+        /// <paramref name="output"/>'s form. Records are tagged with <paramref name="label"/>, or the request's.
+        /// </summary>
+        public StepOutput Attach(System.Management.Automation.PowerShell ps, StepRequest request, string? label = null, StepOutput? output = null, bool separateStreams = false)
         {
-            var sink = NewSink(request);
-            Attach(ps, () => sink);
+            var sink = new Sink(request, _ordered, label, output);
+            Attach(ps, () => sink, sink.Output.Collection, separateStreams);
             return sink.Output;
         }
 
@@ -47,19 +53,20 @@ namespace Agno.Hosting
         {
             private int _activityIds;
 
-            public Sink(StepRequest request, OrderedOutput? ordered)
+            public Sink(StepRequest request, OrderedOutput? ordered, string? label = null, StepOutput? output = null)
             {
-                Label = request.Label;
-                Tag = "[" + request.Label + "] ";
+                Label = label ?? request.Label;
+                Tag = "[" + Label + "] ";
                 ForwardsOutput = request.ForwardsOutput;
                 HoldAs = ordered != null ? request.Item : null;
+                Output = output ?? new StepOutput();
             }
 
             public string Label { get; }
             public string Tag { get; }
             public bool ForwardsOutput { get; }
             public StepItem? HoldAs { get; }
-            public StepOutput Output { get; } = new StepOutput();
+            public StepOutput Output { get; }
 
             /// <summary>Each run's bars get ids of their own, so that two steps' bars with the default Id are two bars.</summary>
             public int ActivityIds => _activityIds != 0 ? _activityIds : _activityIds = NewActivityIds();
@@ -68,40 +75,32 @@ namespace Agno.Hosting
         public Sink NewSink(StepRequest request) => new Sink(request, _ordered);
 
         /// <summary>
-        /// Listens to the streams of <paramref name="ps"/>, whose records belong to whichever run
-        /// <paramref name="current"/> names when they are written (a worker runs many, one after the
-        /// other, on the thread that writes); pass <paramref name="collection"/> to Invoke.
+        /// Listens to the streams of <paramref name="ps"/>, whose output is <paramref name="collection"/>
+        /// and whose records belong to whichever run <paramref name="current"/> names when they are
+        /// written (a worker runs many, one after the other, on the thread that writes).
         /// </summary>
-        public void Attach(System.Management.Automation.PowerShell ps, Func<Sink?> current, PSDataCollection<PSObject>? collection = null)
+        public void Attach(System.Management.Automation.PowerShell ps, Func<Sink?> current, PSDataCollection<PSObject> collection, bool separateStreams = false)
         {
-            var output = collection ?? current()!.Output.Collection;
-            output.DataAdded += (s, e) =>
+            collection.DataAdded += (s, e) =>
             {
-                var item = output[e.Index];
+                var item = collection[e.Index];
                 var sink = current();
-                if (sink == null) return;
-                var tag = sink.Tag;
-                switch (item?.BaseObject)
-                {
-                    case StepOutput.EndMarker reached when ReferenceEquals(reached, sink.Output.End): sink.Output.EndReached = true; break;
-                    case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); break;
-                    case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); break;
-                    case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); break;
-                    case InformationRecord r:
-                        r.Source = sink.Label;
-                        Post(() => _cmdlet.WriteInformation(r));
-                        break;
-                    default:
-                        var results = sink.Output.Results;
-                        lock (results) results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
-                        // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
-                        if (!sink.ForwardsOutput) break;
-                        if (sink.HoldAs != null) _ordered!.Hold(sink.HoldAs.Index, item);
-                        else Post(() => _cmdlet.WriteObject(item));
-                        break;
-                }
+                if (sink == null || sink.Output.TakeEnd(item?.BaseObject) || ForwardRecord(item?.BaseObject, sink)) return;
+                var results = sink.Output.Results;
+                lock (results) results.Add(item?.BaseObject is PSCustomObject ? item : item?.BaseObject);
+                // A step's output goes down the pipeline; a reducer's output is its result, and goes nowhere else.
+                if (!sink.ForwardsOutput) return;
+                if (sink.HoldAs != null) _ordered!.Hold(sink.HoldAs.Index, item);
+                else Post(() => _cmdlet.WriteObject(item));
             };
             var streams = ps.Streams;
+            if (separateStreams)
+            {
+                streams.Warning.DataAdded += (s, e) => ForwardRecord(streams.Warning[e.Index], current());
+                streams.Verbose.DataAdded += (s, e) => ForwardRecord(streams.Verbose[e.Index], current());
+                streams.Debug.DataAdded += (s, e) => ForwardRecord(streams.Debug[e.Index], current());
+                streams.Information.DataAdded += (s, e) => ForwardRecord(streams.Information[e.Index], current());
+            }
             streams.Error.DataAdded += (s, e) =>
             {
                 var record = streams.Error[e.Index];
@@ -127,6 +126,24 @@ namespace Agno.Hosting
                 };
                 Post(() => _cmdlet.WriteProgress(own));
             };
+        }
+
+        /// <summary>Writes a warning, verbose, debug or information record to the caller, tagged; false for anything else.</summary>
+        private bool ForwardRecord(object? record, Sink? sink)
+        {
+            if (sink == null) return record is WarningRecord || record is VerboseRecord || record is DebugRecord || record is InformationRecord;
+            var tag = sink.Tag;
+            switch (record)
+            {
+                case WarningRecord r: Post(() => _cmdlet.WriteWarning(tag + r.Message)); return true;
+                case VerboseRecord r: Post(() => _cmdlet.WriteVerbose(tag + r.Message)); return true;
+                case DebugRecord r: Post(() => _cmdlet.WriteDebug(tag + r.Message)); return true;
+                case InformationRecord r:
+                    r.Source = sink.Label;
+                    Post(() => _cmdlet.WriteInformation(r));
+                    return true;
+                default: return false;
+            }
         }
 
         private static int NewActivityIds()

@@ -3,8 +3,8 @@ using System.Management.Automation;
 namespace Agno.Commands
 {
     /// <summary>
-    /// What the steps Invoke-AgnoParallel makes from scriptblocks take from the caller, as New-AgnoStep's
-    /// parameters of the same names do (Structure.Tests.ps1 keeps the two in step). See <see cref="SettingsParameters"/>.
+    /// What a step made from a scriptblock takes from the caller, copied when it is made: shared by
+    /// New-AgnoStep and Invoke-AgnoParallel's scriptblock branches. See <see cref="SettingsParameters"/>.
     /// </summary>
     public sealed class StepScriptSettings
     {
