@@ -22,23 +22,8 @@ namespace Agno.Storage.PostgreSql
         private bool _begun;
         private bool _ended;
 
-        private sealed class Row
-        {
-            public Row(string session, string keyNorm, string key, string? value, long version)
-            {
-                Session = session;
-                KeyNorm = keyNorm;
-                Key = key;
-                Value = value;
-                Version = version;
-            }
-
-            public string Session { get; }
-            public string KeyNorm { get; }
-            public string Key { get; }
-            public string? Value { get; }
-            public long Version { get; }
-        }
+        /// <summary>A key's value (null: a tombstone) waiting to be written at a version.</summary>
+        private sealed record Row(string Session, string KeyNorm, string Key, string? Value, long Version);
 
         public PostgresTransaction(NpgsqlDataSource source, bool write)
         {

@@ -160,6 +160,23 @@ function Wait-ChildReady([Diagnostics.Process] $Process, [int] $TimeoutSeconds =
     }
 }
 
+# Sends a child the line it waits for (unless -Sent), and reads its lines (name=value) until it ends.
+function Complete-Child([Diagnostics.Process] $Child, [switch] $Sent) {
+    if (-not $Sent) { $Child.StandardInput.WriteLine('go') }
+    $Child.StandardInput.Close()
+    $out = $Child.StandardOutput.ReadToEndAsync()
+    $err = $Child.StandardError.ReadToEndAsync()
+    if (-not $Child.WaitForExit(120000)) { Stop-ChildPwsh $Child; throw 'A child did not finish in 120 s.' }
+    $Child.WaitForExit()
+    if ($Child.ExitCode -ne 0 -or $err.Result) { throw "A child failed (exit $($Child.ExitCode)): $($err.Result) $($out.Result)" }
+    $values = @{}
+    foreach ($line in $out.Result -split '\r?\n' | Where-Object { $_ }) {
+        $name, $value = $line -split '=', 2
+        $values[$name] = $value
+    }
+    $values
+}
+
 # ---- store files, read directly with the module's bundled SQLite ----
 
 # Loads the module's bundled Microsoft.Data.Sqlite (.NET loads it lazily) and its native provider.
@@ -183,6 +200,19 @@ function New-SqliteConnection([string] $Path, [switch] $ReadOnly) {
     $connection
 }
 
+# Runs a query command (SQLite's or Npgsql's) and writes its rows as PSCustomObjects.
+function Read-QueryRows($Command) {
+    $reader = $Command.ExecuteReader()
+    try {
+        while ($reader.Read()) {
+            $row = [ordered]@{}
+            for ($i = 0; $i -lt $reader.FieldCount; $i++) { $row[$reader.GetName($i)] = $reader.GetValue($i) }
+            [pscustomobject]$row
+        }
+    }
+    finally { $reader.Dispose() }
+}
+
 # Reads rows straight from a store file, as PSCustomObjects.
 function Invoke-SqliteQuery([string] $Path, [string] $Sql, [hashtable] $Parameters = @{}) {
     $connection = New-SqliteConnection $Path -ReadOnly
@@ -190,15 +220,7 @@ function Invoke-SqliteQuery([string] $Path, [string] $Sql, [hashtable] $Paramete
         $command = $connection.CreateCommand()
         $command.CommandText = $Sql
         foreach ($name in $Parameters.Keys) { $null = $command.Parameters.AddWithValue($name, $Parameters[$name]) }
-        $reader = $command.ExecuteReader()
-        try {
-            while ($reader.Read()) {
-                $row = [ordered]@{}
-                for ($i = 0; $i -lt $reader.FieldCount; $i++) { $row[$reader.GetName($i)] = $reader.GetValue($i) }
-                [pscustomobject]$row
-            }
-        }
-        finally { $reader.Dispose() }
+        Read-QueryRows $command
     }
     finally { $connection.Dispose() }
 }
@@ -277,15 +299,7 @@ function Invoke-PostgresQuery([string] $Store, [string] $Sql, [object[]] $Parame
         $command = $connection.CreateCommand()
         $command.CommandText = $Sql
         foreach ($p in $Parameters) { $null = $command.Parameters.Add([Npgsql.NpgsqlParameter]@{ Value = $p }) }
-        $reader = $command.ExecuteReader()
-        try {
-            while ($reader.Read()) {
-                $row = [ordered]@{}
-                for ($i = 0; $i -lt $reader.FieldCount; $i++) { $row[$reader.GetName($i)] = $reader.GetValue($i) }
-                [pscustomobject]$row
-            }
-        }
-        finally { $reader.Dispose() }
+        Read-QueryRows $command
     }
     finally { $connection.Dispose() }
 }

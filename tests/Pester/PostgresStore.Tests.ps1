@@ -13,23 +13,6 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../Servers/Postgres.psm1') -Force
     Import-AgnoForTest
     $server = Get-AgnoTestPostgres
-
-    # Sends a child the line it waits for, then reads its lines (name=value) until it ends.
-    function Complete-Child([Diagnostics.Process] $Child) {
-        $Child.StandardInput.WriteLine('go')
-        $Child.StandardInput.Close()
-        $out = $Child.StandardOutput.ReadToEndAsync()
-        $err = $Child.StandardError.ReadToEndAsync()
-        if (-not $Child.WaitForExit(120000)) { Stop-ChildPwsh $Child; throw 'A child did not finish in 120 s.' }
-        $Child.WaitForExit()
-        if ($Child.ExitCode -ne 0 -or $err.Result) { throw "A child failed (exit $($Child.ExitCode)): $($err.Result) $($out.Result)" }
-        $values = @{}
-        foreach ($l in $out.Result -split '\r?\n' | Where-Object { $_ }) {
-            $name, $value = $l -split '=', 2
-            $values[$name] = $value
-        }
-        $values
-    }
 }
 
 Describe 'The PostgreSQL store' {

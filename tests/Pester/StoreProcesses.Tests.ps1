@@ -18,23 +18,6 @@ BeforeAll {
         $values
     }
 
-    # Sends a child the line it waits for (unless -Sent), and reads its lines (name=value) until it ends.
-    function Complete-Child([Diagnostics.Process] $Child, [switch] $Sent) {
-        if (-not $Sent) { $Child.StandardInput.WriteLine('go') }
-        $Child.StandardInput.Close()
-        $out = $Child.StandardOutput.ReadToEndAsync()
-        $err = $Child.StandardError.ReadToEndAsync()
-        if (-not $Child.WaitForExit(120000)) { Stop-ChildPwsh $Child; throw 'A child did not finish in 120 s.' }
-        $Child.WaitForExit()
-        if ($Child.ExitCode -ne 0 -or $err.Result) { throw "A child failed (exit $($Child.ExitCode)): $($err.Result) $($out.Result)" }
-        $values = @{}
-        foreach ($line in $out.Result -split '\r?\n' | Where-Object { $_ }) {
-            $name, $value = $line -split '=', 2
-            $values[$name] = $value
-        }
-        $values
-    }
-
     # A race on key k of session 'race' (k = 10): the child reads k, says ready and waits; this process
     # commits k = 100; the child goes on. Returns this process's session, the version of its commit,
     # and the child's lines.
