@@ -4,9 +4,10 @@
 # is what it prints. The convention, in both: a line ending in  # -> text  must print exactly text (its
 # output items, as strings, joined with ', '). An example holding Describe is a Pester test and is run
 # with Invoke-Pester. Blocks run in a folder of their own, where ./out/Agno is the built module.
-# A README block that names the example PostgreSQL server (postgresql://agno@db1:5432/agno) runs on
-# its own against the test run's server instead (that address replaced by the server's, in a new
-# schema, the password in PGPASSWORD as the block says), and is skipped, loudly, without one.
+# A README block that names an example server (the PostgreSQL database postgresql://agno@db1:5432/agno,
+# the SSH hosts web1 and web2) runs on its own against the test run's server instead, the example
+# replaced by how to reach that server (a new schema, the password in PGPASSWORD as the block says;
+# the test sshd's two ports, its user, key and options), and is skipped, loudly, without one.
 
 BeforeDiscovery {
     $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -18,9 +19,18 @@ BeforeDiscovery {
     $readme = Get-Content -LiteralPath (Join-Path $root 'README.md') -Raw
     $sections = [regex]::Split($readme, '(?m)^(?=## )') | Where-Object { $_ -notmatch '^## Install\b' }
     $readmeBlocks = [regex]::Matches(($sections -join ''), '(?ms)^```powershell\r?\n(.*?)^```') | ForEach-Object { $_.Groups[1].Value }
-    $exampleServer = 'postgresql://agno@db1:5432/agno'
-    $serverBlocks = @($readmeBlocks | Where-Object { $_.Contains($exampleServer) })
-    $readmeBlocks = @($readmeBlocks | Where-Object { -not $_.Contains($exampleServer) })
+    $exampleServers = [ordered]@{
+        PostgreSQL = 'postgresql://agno@db1:5432/agno'
+        SSH        = '-HostName web1, web2 -UserName ops -KeyFilePath ~/.ssh/id_ed25519'
+    }
+    $serverCases = @(foreach ($block in $readmeBlocks) {
+            foreach ($server in $exampleServers.Keys) {
+                if ($block.Contains($exampleServers[$server])) {
+                    @{ Block = $block; Server = $server; Example = $exampleServers[$server]; FirstLine = ($block -split '\r?\n')[0] }
+                }
+            }
+        })
+    $readmeBlocks = @($readmeBlocks | Where-Object { $_ -notin $serverCases.Block })
 
     # about_Agno: each "Example N: title" under EXAMPLES, its code the lines indented eight spaces.
     $about = Get-Content -LiteralPath (Join-Path $root 'docs/help/about_Agno.help.txt')
@@ -38,7 +48,6 @@ BeforeDiscovery {
     }
     $aboutCases = foreach ($e in $examples) { @{ Name = $e.Name; Code = ($e.Lines -join "`n").Trim() } }
     $readmeCases = @(@{ Blocks = $readmeBlocks; Count = $readmeBlocks.Count })
-    $serverCases = @(foreach ($block in $serverBlocks) { @{ Block = $block; Address = $exampleServer; FirstLine = ($block -split '\r?\n')[0] } })
 }
 
 BeforeAll {
@@ -100,11 +109,22 @@ Describe 'README.md' {
         $result.ExitCode | Should -Be 0 -Because $result.Output
     }
 
-    It 'runs its PostgreSQL block "<FirstLine>" against the test server' -ForEach $serverCases {
-        if ($noServer = Get-TestStoreSkipReason 'PostgreSQL') { Set-ItResult -Skipped -Because $noServer; return }
-        $server = Get-AgnoTestPostgres
-        $uri = ConvertTo-TestStoreUri (New-TestStore 'PostgreSQL') -NoPassword
-        $result = Invoke-Documented (ConvertTo-CheckedScript $Block.Replace($Address, $uri)) (New-DocumentationFolder) @{ PGPASSWORD = $server.Password }
+    It 'runs its <Server> block "<FirstLine>" against the test server' -ForEach $serverCases {
+        $environment = @{}
+        if ($Server -eq 'PostgreSQL') {
+            if ($noServer = Get-TestStoreSkipReason 'PostgreSQL') { Set-ItResult -Skipped -Because $noServer; return }
+            $reach = ConvertTo-TestStoreUri (New-TestStore 'PostgreSQL') -NoPassword
+            $environment['PGPASSWORD'] = (Get-AgnoTestPostgres).Password
+        }
+        else {
+            $sshd = if ($env:AGNO_TEST_SERVERS) { ($env:AGNO_TEST_SERVERS | ConvertFrom-Json).Sshd }
+            if (-not $sshd) { Set-ItResult -Skipped -Because 'no test sshd: build.ps1 test starts one (see its output for why it could not)'; return }
+            $quote = { param($text) "'" + "$text".Replace("'", "''") + "'" }
+            $hosts = ($sshd.Ports | ForEach-Object { & $quote "$($sshd.HostName):$_" }) -join ', '
+            $options = ($sshd.Options.PSObject.Properties | ForEach-Object { "$(& $quote $_.Name) = $(& $quote $_.Value)" }) -join '; '
+            $reach = "-HostName $hosts -UserName $(& $quote $sshd.UserName) -KeyFilePath $(& $quote $sshd.KeyFilePath) -Options @{ $options }"
+        }
+        $result = Invoke-Documented (ConvertTo-CheckedScript $Block.Replace($Example, $reach)) (New-DocumentationFolder) $environment
         $result.Errors | Should -BeNullOrEmpty -Because $result.Output
         $result.ExitCode | Should -Be 0 -Because $result.Output
     }
