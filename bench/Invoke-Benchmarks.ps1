@@ -381,6 +381,13 @@ if ($manyCase) {
 }
 else { Add-Target 'Issue 11: 100,000 trivial items, wall time and peak working set of both (reported, no target)' 'not run at this size (-Quick)' $null }
 
+$loopRun = Find-Result 'Loop' '100 iterations or steps' 'New-AgnoLoop, 100 iterations of one step'
+$stepsRun = Find-Result 'Loop' '100 iterations or steps' 'Invoke-AgnoWorkflow, 100 steps'
+if ($loopRun -and $stepsRun) {
+    Add-Target 'Issue 11: a loop of 100 iterations of one trivial step costs per iteration at most a workflow step' "$(Format-Value ($loopRun.Median / 100) 'ms') per iteration vs $(Format-Value ($stepsRun.Median / 100) 'ms') per step of a 100-step workflow ($(Format-Ratio ($loopRun.Median / $stepsRun.Median)))" ($loopRun.Median -le $stepsRun.Median)
+}
+else { Add-Target 'Issue 11: a loop of 100 iterations of one trivial step costs per iteration at most a workflow step' 'not measured (the module part did not run)' $null }
+
 $stepOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Runspace)'
 $inlineOverhead = Find-Result 'Workflow' 'overhead per step' 'Invoke-AgnoWorkflow (Inline)'
 if ($stepOverhead) {

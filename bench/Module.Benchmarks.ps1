@@ -9,6 +9,7 @@
                  Start-ThreadJob plus a synchronized hashtable, at equal throttle limits (5 and 2x cores).
       Pipeline   1,000 items piped into Invoke-AgnoParallel (each a trivial computation and one key set)
                  against ForEach-Object -Parallel writing a synchronized hashtable, same throttles.
+      Loop       a New-AgnoLoop of 100 iterations of one trivial step against a workflow of 100 such steps.
       Workflow   a 10-step Invoke-AgnoWorkflow (runspace and inline isolation) against the same 10
                  scriptblocks called in a row; warm (each variant runs once before it is measured).
       Stored     a one-step workflow, a Set-AgnoState and a Get-AgnoState on a session stored in a
@@ -207,6 +208,28 @@ foreach ($isolation in 'Runspace', 'Inline') {
     $perStep = for ($i = 0; $i -lt $run.Count; $i++) { ($run[$i] - $direct[$i]) / 10 }
     Add-Result 'Workflow' 'overhead per step' "Invoke-AgnoWorkflow ($isolation)" 'ms' $perStep
 }
+
+# --- Loop: 100 iterations of one trivial step against a workflow of 100 such steps (issue 11) --------
+
+$tick = { Set-AgnoState -Key n -Value 1 }
+$loopContext = @{
+    Loop  = New-AgnoWorkflow -Name 'loop' -Step (New-AgnoLoop -Name 'again' -MaxIterations 100 -Step (New-AgnoStep -Name 'tick' -ScriptBlock $tick))
+    Steps = New-AgnoWorkflow -Name 'steps' -Step (1..100 | ForEach-Object { New-AgnoStep -Name "tick$_" -ScriptBlock $tick })
+}
+$loopVariants = [ordered]@{
+    'New-AgnoLoop, 100 iterations of one step' = @{
+        Setup = { param($c) New-AgnoSession }
+        Run   = { param($c, $session) Invoke-AgnoWorkflow -Workflow $c.Loop -Session $session }
+        Check = { param($c, $session) $session.History[-1].Status -eq 'Completed' -and $session.State['n'] -eq 1 }
+    }
+    'Invoke-AgnoWorkflow, 100 steps'           = @{
+        Setup = { param($c) New-AgnoSession }
+        Run   = { param($c, $session) Invoke-AgnoWorkflow -Workflow $c.Steps -Session $session }
+        Check = { param($c, $session) $session.History[-1].Status -eq 'Completed' -and $session.State['n'] -eq 1 }
+    }
+}
+$loopSamples = Measure-Variants $loopContext $loopVariants (Get-Repeat 7)
+foreach ($name in $loopSamples.Keys) { Add-Result 'Loop' '100 iterations or steps' $name 'ms' $loopSamples[$name] }
 
 # --- Stored sessions: a one-step workflow, Set and Get, stored against in memory ----------------------
 

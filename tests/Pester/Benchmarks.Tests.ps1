@@ -18,6 +18,7 @@ BeforeDiscovery {
         foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel + sync hashtable') { @{ Benchmark = 'Pipeline'; Variant = $variant } }
         foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') { @{ Benchmark = 'ManyItems'; Variant = $variant } }
         foreach ($variant in 'Invoke-AgnoWorkflow (Runspace)', 'Invoke-AgnoWorkflow (Inline)', 'scriptblocks called in a row') { @{ Benchmark = 'Workflow'; Variant = $variant } }
+        foreach ($variant in 'New-AgnoLoop, 100 iterations of one step', 'Invoke-AgnoWorkflow, 100 steps') { @{ Benchmark = 'Loop'; Variant = $variant } }
         foreach ($variant in 'Import-Module Agno', 'first New/Set/Get-AgnoState after import', 'Import-Module Microsoft.PowerShell.ThreadJob') { @{ Benchmark = 'Import'; Variant = $variant } }
         foreach ($variant in 'state itself (managed)', 'forks (managed)', 'forks, one key set in each (managed)', 'one JSON clone of the state (seed, managed)') { @{ Benchmark = 'Memory'; Variant = $variant } }
         foreach ($variant in 'session in memory', 'stored session', 'two bare SQLite commits (disk)', 'stored session (version check)') { @{ Benchmark = 'Stored'; Variant = $variant } }
@@ -42,6 +43,7 @@ BeforeDiscovery {
         'The PostgreSQL store''s commit within 1.5x of a bare Npgsql transaction writing the same rows'
         'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x'
         'Issue 11: 100,000 trivial items, wall time and peak working set'
+        'Issue 11: a loop of 100 iterations of one trivial step costs per iteration at most a workflow step'
     )
 }
 
