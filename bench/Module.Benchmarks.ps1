@@ -220,12 +220,12 @@ $loopVariants = [ordered]@{
     'New-AgnoLoop, 100 iterations of one step' = @{
         Setup = { param($c) New-AgnoSession }
         Run   = { param($c, $session) Invoke-AgnoWorkflow -Workflow $c.Loop -Session $session }
-        Check = { param($c, $session) $session.History[-1].Status -eq 'Completed' -and $session.State['n'] -eq 1 }
+        Check = { param($c, $session) $session.History[-1].Status -eq 'Completed' -and (Get-AgnoState -Session $session -Key n) -eq 1 }
     }
     'Invoke-AgnoWorkflow, 100 steps'           = @{
         Setup = { param($c) New-AgnoSession }
         Run   = { param($c, $session) Invoke-AgnoWorkflow -Workflow $c.Steps -Session $session }
-        Check = { param($c, $session) $session.History[-1].Status -eq 'Completed' -and $session.State['n'] -eq 1 }
+        Check = { param($c, $session) $session.History[-1].Status -eq 'Completed' -and (Get-AgnoState -Session $session -Key n) -eq 1 }
     }
 }
 $loopSamples = Measure-Variants $loopContext $loopVariants (Get-Repeat 7)

@@ -93,8 +93,11 @@ namespace Agno.Hosting
             }
         }
 
-        /// <summary>Preference variables are set before every step, so what a step left in them never reaches the next.</summary>
-        private static readonly HashSet<string> SetBeforeEveryStep = new HashSet<string>(CallerContext.PreferenceNames, StringComparer.OrdinalIgnoreCase);
+        /// <summary>
+        /// Preference variables are set before every step, and so is the location ($PWD, a new object
+        /// whenever it is set), so what a step left in them never reaches the next.
+        /// </summary>
+        private static readonly HashSet<string> SetBeforeEveryStep = new HashSet<string>(CallerContext.PreferenceNames.Concat(new[] { "PWD" }), StringComparer.OrdinalIgnoreCase);
 
         private static object[] Values(IDictionary table)
         {

@@ -51,7 +51,7 @@ namespace Agno.Hosting
             var ps = System.Management.Automation.PowerShell.Create();
             ps.Runspace = runspace;
             return ps.AddCommand(StepBootstrap.FunctionName)
-                .AddParameter("AgnoStepCode", script.Text)
+                .AddParameter("AgnoStepCode", ParsedScripts.For(runspace, script.Text, script.File ?? Caller.ScriptPath))
                 .AddParameter("AgnoStepFile", script.File ?? Caller.ScriptPath)
                 .AddParameter("AgnoStepLocation", Caller.Location)
                 .AddParameter("AgnoStepFunctions", script.Functions.Count == 0 ? null : new Hashtable(script.Functions))

@@ -111,6 +111,11 @@ namespace Agno.Hosting
         }
 
 
-        public void Dispose() => _ps.Dispose();
+        public void Dispose()
+        {
+            _ps.Dispose();
+            // Ours, not the pipeline's: undisposed, its wait handles were left to the finalizer, a step at a time.
+            _output.Collection.Dispose();
+        }
     }
 }
