@@ -369,7 +369,7 @@ foreach ($case in @($results | Where-Object Benchmark -EQ 'Pipeline' | ForEach-O
         $pipelineParts += "$($case -replace '^N=1000, ', ''): $(Format-Value $agno.Median 'ms') vs $(Format-Value $foreach.Median 'ms') ($(Format-Ratio $ratio))"
     }
 }
-Add-Target 'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x the wall time of 1..1000 | ForEach-Object -Parallel (same throttle)' $(if ($pipelineParts) { $pipelineParts -join '; ' } else { 'not run at N=1000 (-Quick)' }) $(if ($pipelineParts) { $pipelineMet } else { $null })
+Add-Target 'Issue 11: 1..1000 piped into Invoke-AgnoParallel at most 0.1x the wall time of 1..1000 piped into ForEach-Object -Parallel (same throttle)' $(if ($pipelineParts) { $pipelineParts -join '; ' } else { 'not run at N=1000 (-Quick)' }) $(if ($pipelineParts) { $pipelineMet } else { $null })
 $manyCase = @($results | Where-Object Benchmark -EQ 'ManyItems' | ForEach-Object Case | Where-Object { $_ -like '100000 *' } | Select-Object -Unique)
 if ($manyCase) {
     $parts = foreach ($variant in 'Invoke-AgnoParallel (items piped in)', 'ForEach-Object -Parallel') {
@@ -584,6 +584,11 @@ $md.Add('')
 $md.Add('A 10-step `Invoke-AgnoWorkflow` (each step sums 1..100 and sets one key through `$AgnoSession`) against the same 10 scriptblocks called in a row with `&`. The overhead per step is (workflow - direct) / 10, paired round by round.')
 $md.Add('')
 foreach ($l in Format-Cases 'Workflow') { $md.Add($l) }
+$md.Add('### Loop iterations (issue 11)')
+$md.Add('')
+$md.Add('A `New-AgnoLoop` of 100 iterations of one trivial step (`Set-AgnoState -Key n -Value 1`) against a workflow of 100 such steps, warm, run by `Invoke-AgnoWorkflow` in runspaces.')
+$md.Add('')
+foreach ($l in Format-Cases 'Loop') { $md.Add($l) }
 $md.Add('### Import-Module')
 $md.Add('')
 $md.Add('Measured inside fresh `pwsh -NoProfile` processes, one per sample; Microsoft.PowerShell.ThreadJob (a small binary module that ships with PowerShell) for scale.')

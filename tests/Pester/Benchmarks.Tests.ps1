@@ -41,7 +41,7 @@ BeforeDiscovery {
         'The store''s commit within 1.5x of a bare Microsoft.Data.Sqlite transaction writing the same rows'
         'A read of a stored session that nothing changed costs one version check'
         'The PostgreSQL store''s commit within 1.5x of a bare Npgsql transaction writing the same rows'
-        'Issue 11: 1..1000 | Invoke-AgnoParallel at most 0.1x'
+        'Issue 11: 1..1000 piped into Invoke-AgnoParallel at most 0.1x'
         'Issue 11: 100,000 trivial items, wall time and peak working set'
         'Issue 11: a loop of 100 iterations of one trivial step costs per iteration at most a workflow step'
     )
