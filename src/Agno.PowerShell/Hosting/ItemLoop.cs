@@ -15,14 +15,12 @@ namespace Agno.Hosting
         public const string FunctionName = "__AgnoRunItems";
 
         public const string Script = @"
-param($AgnoWorker, $AgnoStepCode, $AgnoStepFile, $AgnoStepLocation, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules)
-if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) } }
-if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }
+param($AgnoWorker, $AgnoStepCode, $AgnoStepFile, $AgnoStepLocation, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules)" + StepBootstrap.LoadFunctionsAndModules + @"
 $AgnoStepCode = [System.Management.Automation.Language.Parser]::ParseInput($AgnoStepCode, $AgnoStepFile, [ref]$null, [ref]$null).GetScriptBlock()
 while ($AgnoWorker.Next()) {
     if ($AgnoStepLocation -and $PWD.ProviderPath -ne $AgnoStepLocation) { Set-Location -LiteralPath $AgnoStepLocation }
     & {
-        if ($null -ne ($AgnoStepVariables = $AgnoWorker.Variables)) { foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) } }
+        $AgnoStepVariables = $AgnoWorker.Variables" + StepBootstrap.SetVariables + @"
         $AgnoSession = $AgnoWorker.Session
         $AgnoStepArguments = $AgnoWorker.Arguments
         $_ = $AgnoWorker.Item

@@ -64,7 +64,6 @@ namespace Agno.Hosting
             foreach (var group in groups) group.WaitForWorkers(deadline);
         }
 
-
         /// <summary>One item waiting for, or running on, a worker.</summary>
         internal sealed class ItemRun
         {
@@ -390,10 +389,10 @@ namespace Agno.Hosting
                     else run.Done.TrySetException(Failure(run));
                 }
                 _ps.Dispose();
+                _output.Dispose();
                 StepRunspaces.Shared.Return(_lease);
                 _group.Ended(_waiting);
             }
-
 
             /// <summary>Why an item's pipeline ended before the item did (as <see cref="ScriptRun"/> judges a step run on its own).</summary>
             private Exception Failure(ItemRun run)

@@ -31,12 +31,18 @@ namespace Agno.Hosting
         public static readonly string SeparateStreamsScript = Template.Replace("{Run}",
             "try { & $AgnoStepCode @AgnoStepArguments } catch { if ($_.FullyQualifiedErrorId -ne 'AgnoWorkflowStopped') { throw } }");
 
+        /// <summary>Sets the copies of $using: values and -Variable variables in the current scope (also run by <see cref="ItemLoop"/>).</summary>
+        internal const string SetVariables = @"
+if ($AgnoStepVariables) { foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) } }";
+
+        /// <summary>Defines the -Function functions and imports the -Module modules in the current scope (also run by <see cref="ItemLoop"/>).</summary>
+        internal const string LoadFunctionsAndModules = @"
+if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) } }
+if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }";
+
         private const string Template = @"
 param($AgnoStepCode, $AgnoStepFile, $AgnoStepLocation, $AgnoStepSession, [hashtable]$AgnoStepVariables, [hashtable]$AgnoStepFunctions, [string[]]$AgnoStepModules, [object[]]$AgnoStepArguments, $AgnoStepEnd, [object[]]$AgnoStepItem)
-if ($AgnoStepLocation) { Set-Location -LiteralPath $AgnoStepLocation }
-if ($AgnoStepVariables) { foreach ($__agnoEntry in $AgnoStepVariables.GetEnumerator()) { $ExecutionContext.SessionState.PSVariable.Set($__agnoEntry.Key, $__agnoEntry.Value) } }
-if ($AgnoStepFunctions) { foreach ($__agnoEntry in $AgnoStepFunctions.GetEnumerator()) { . ([scriptblock]::Create(""function $($__agnoEntry.Key) {`n$($__agnoEntry.Value)`n}"")) } }
-if ($AgnoStepModules) { foreach ($__agnoEntry in $AgnoStepModules) { Import-Module $__agnoEntry -ErrorAction Stop } }
+if ($AgnoStepLocation) { Set-Location -LiteralPath $AgnoStepLocation }" + SetVariables + LoadFunctionsAndModules + @"
 if ($null -ne $AgnoStepSession) { $AgnoSession = $AgnoStepSession }
 if ($null -ne $AgnoStepItem) { $_ = $AgnoStepItem[0] }
 if ($AgnoStepCode -is [string]) { $AgnoStepCode = [System.Management.Automation.Language.Parser]::ParseInput($AgnoStepCode, $AgnoStepFile, [ref]$null, [ref]$null).GetScriptBlock() }
